@@ -1,0 +1,1 @@
+"""flo_bayes: Bayesian CLTV, RFM segments and risk-aware campaign planning."""
