@@ -1,0 +1,1 @@
+"""Convergence diagnostics and the convergence gate."""

@@ -1,0 +1,97 @@
+"""The validated-input object shared by all loaders, and the analysis-date cut."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from flo_bayes.errors import DataError
+from flo_bayes.io.rejections import RowCheck, apply_checks, reason_counts
+
+
+@dataclass(frozen=True)
+class LoadedInput:
+    """Validated input rows and the rows rejected on the way.
+
+    Attributes
+    ----------
+    frame : polars.DataFrame
+        Kept rows, typed, with the ``line_number`` they came from.
+    rejected : polars.DataFrame
+        One row per rejected input row: line, reason codes, columns, details, raw text.
+    rows_read : int
+        Data rows in the file (header excluded). Always ``len(frame) + len(rejected)``.
+    path : Path
+        The input file.
+    format : str
+        ``flo`` or ``transactions``.
+    date_column : str
+        The kept frame's column compared with the analysis date.
+    extra_columns : list of str
+        Columns in the file that the format does not use.
+    """
+
+    frame: pl.DataFrame
+    rejected: pl.DataFrame
+    rows_read: int
+    path: Path
+    format: str
+    date_column: str
+    extra_columns: list[str] = field(default_factory=list)
+
+    @property
+    def row_counts(self) -> dict:
+        """Row accounting for the manifest: read = used + rejected."""
+        return {
+            "rows_read": self.rows_read,
+            "rows_used": self.frame.height,
+            "rows_rejected": self.rejected.height,
+            "rejected_by_reason": reason_counts(self.rejected),
+        }
+
+
+def resolve_analysis_date(loaded: LoadedInput, fixed: date | None, offset_days: int) -> date:
+    """Return the fixed analysis date, or the latest purchase date plus ``offset_days``.
+
+    Raises
+    ------
+    DataError
+        When no valid rows are left to derive the date from.
+    """
+    if fixed is not None:
+        return fixed
+    if loaded.frame.is_empty():
+        raise DataError(
+            "no valid rows left after validation; open rejected_rows.csv for the reasons",
+            path=loaded.path,
+        )
+    return loaded.frame[loaded.date_column].max() + timedelta(days=offset_days)
+
+
+def cut_at_analysis_date(loaded: LoadedInput, analysis_date: date) -> LoadedInput:
+    """Move rows dated after the analysis date to the rejected rows (reason ``after_analysis_date``).
+
+    For a transaction log these rows are the holdout period: left out of fitting.
+    """
+    kept, late = apply_checks(
+        loaded.frame,
+        [
+            RowCheck(
+                pl.col(loaded.date_column) > analysis_date,
+                "after_analysis_date",
+                loaded.date_column,
+                f"dated after the analysis date {analysis_date}; left out of fitting (holdout)",
+            )
+        ],
+    )
+    rejected = pl.concat([loaded.rejected, late]).sort("line_number")
+    result = replace(loaded, frame=kept, rejected=rejected)
+    if kept.is_empty():
+        raise DataError(
+            f"no rows on or before the analysis date {analysis_date}; check --analysis-date",
+            path=loaded.path,
+        )
+    return result

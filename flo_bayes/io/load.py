@@ -1,0 +1,56 @@
+"""One entry point for every input format: load, validate, cut at the analysis date, summarise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from flo_bayes.config import Config
+from flo_bayes.io.flo_loader import load_flo
+from flo_bayes.io.inputs import LoadedInput, cut_at_analysis_date, resolve_analysis_date
+from flo_bayes.io.transaction_loader import load_transactions
+from flo_bayes.summary import build_flo_summary, build_transaction_summary
+
+
+@dataclass(frozen=True)
+class PreparedInput:
+    """Validated input, its analysis date and the customer summary built from it."""
+
+    loaded: LoadedInput
+    analysis_date: date
+    summary: pl.DataFrame
+
+
+def load_input(path: Path, config: Config) -> LoadedInput:
+    """Read and validate ``path`` in the configured format."""
+    if config.data.format == "flo":
+        return load_flo(path)
+    return load_transactions(path, config.data.transactions)
+
+
+def prepare_input(path: Path, config: Config) -> PreparedInput:
+    """Load, fix the analysis date, move later rows aside, and build the customer summary.
+
+    Parameters
+    ----------
+    path : Path
+        The input file.
+    config : Config
+        Format, layout, time unit and analysis-date rule.
+
+    Returns
+    -------
+    PreparedInput
+        Row accounting holds: ``loaded.rows_read == len(loaded.frame) + len(loaded.rejected)``.
+    """
+    loaded = load_input(path, config)
+    analysis_date = resolve_analysis_date(
+        loaded, config.analysis.analysis_date, config.analysis.analysis_date_offset_days
+    )
+    loaded = cut_at_analysis_date(loaded, analysis_date)
+    builder = build_flo_summary if config.data.format == "flo" else build_transaction_summary
+    summary = builder(loaded.frame.lazy(), analysis_date, config.analysis.time_unit).collect()
+    return PreparedInput(loaded=loaded, analysis_date=analysis_date, summary=summary)

@@ -1,0 +1,119 @@
+"""The run manifest: what was run, on what, how long each stage took, and how it ended."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from flo_bayes.io.writers import write_json
+
+TRACKED_PACKAGES = (
+    "flo-bayes",
+    "pymc-marketing",
+    "pymc",
+    "pytensor",
+    "nutpie",
+    "arviz",
+    "numpy",
+    "scipy",
+    "polars",
+    "pandas",
+    "xarray",
+)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that shape the results."""
+    versions = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+@dataclass
+class Manifest:
+    """A run's manifest, rewritten to disk after every stage.
+
+    The status is ``incomplete`` until the last stage finishes, so a run that was
+    interrupted or failed never looks complete.
+    """
+
+    path: Path
+    content: dict = field(default_factory=dict)
+
+    def start(self, **fields) -> None:
+        """Record the run's identity and mark it incomplete."""
+        self.content = {
+            "status": "incomplete",
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            **fields,
+            "package_versions": package_versions(),
+            "stages": {},
+        }
+        self.save()
+
+    def update(self, **fields) -> None:
+        """Merge fields into the manifest and save it."""
+        self.content.update(fields)
+        self.save()
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time a stage and record its status, also when it fails."""
+        started = time.perf_counter()
+        self.content["stages"][name] = {"status": "running"}
+        self.save()
+        try:
+            yield
+        except BaseException as error:
+            self.content["stages"][name] = {
+                "status": "failed",
+                "seconds": round(time.perf_counter() - started, 3),
+                "error": f"{type(error).__name__}: {error}"[:500],
+            }
+            self.content["status"] = "failed"
+            self.content["failed_stage"] = name
+            self.save()
+            raise
+        self.content["stages"][name] = {
+            "status": "done",
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        self.save()
+
+    def finish(self) -> None:
+        """Mark the run complete and record its peak memory."""
+        self.content["status"] = "complete"
+        self.content["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        self.content["peak_memory_mb"] = round(peak_memory_mb(), 1)
+        self.save()
+
+    def save(self) -> None:
+        """Write the manifest atomically."""
+        write_json(self.content, self.path)

@@ -1,0 +1,1 @@
+"""Model configuration and fitting on top of pymc-marketing."""

@@ -1,0 +1,133 @@
+"""Fit pymc-marketing's BetaGeoModel and GammaGammaModel with NUTS.
+
+Polars frames are converted to pandas only here, at the boundary pymc-marketing needs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import pandas as pd
+import polars as pl
+from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
+
+from flo_bayes.config import SamplerSettings
+from flo_bayes.models.priors import ResolvedPrior
+
+BGNBD_PARAMETERS = ("r", "alpha", "a", "b")
+GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
+
+
+@dataclass(frozen=True)
+class FittedModels:
+    """The two fitted models and the priors they used."""
+
+    bgnbd: BetaGeoModel
+    gamma_gamma: GammaGammaModel
+    bgnbd_priors: dict[str, ResolvedPrior]
+    gamma_gamma_priors: dict[str, ResolvedPrior]
+
+
+def bgnbd_data(summary: pl.DataFrame) -> pd.DataFrame:
+    """The BG/NBD input in pymc-marketing's column names."""
+    return summary.select(
+        pl.col("customer_id"),
+        pl.col("x").cast(pl.Float64).alias("frequency"),
+        pl.col("t_x").alias("recency"),
+        pl.col("T"),
+    ).to_pandas()
+
+
+def gamma_gamma_data(summary: pl.DataFrame) -> pd.DataFrame:
+    """The Gamma-Gamma input: customers with ``gg_n > 0`` and a positive mean spend."""
+    return (
+        summary.filter((pl.col("gg_n") > 0) & (pl.col("gg_mean") > 0))
+        .select(
+            pl.col("customer_id"),
+            pl.col("gg_n").cast(pl.Float64).alias("frequency"),
+            pl.col("gg_mean").alias("monetary_value"),
+        )
+        .to_pandas()
+    )
+
+
+def sampler_kwargs(settings: SamplerSettings, seed: int) -> dict:
+    """Translate sampler settings into ``pm.sample`` keyword arguments."""
+    kwargs: dict = {
+        "chains": settings.chains,
+        "draws": settings.draws,
+        "tune": settings.tune,
+        "cores": settings.cores,
+        "random_seed": seed,
+        "progressbar": False,
+    }
+    if settings.backend == "nutpie":
+        kwargs["nuts_sampler"] = "nutpie"
+        kwargs["nuts_sampler_kwargs"] = {
+            "adaptation": settings.mass_matrix,
+            "target_accept": settings.target_accept,
+        }
+    else:
+        kwargs["nuts_sampler"] = "pymc"
+        kwargs["target_accept"] = settings.target_accept
+    return kwargs
+
+
+def _fit(model, data: pd.DataFrame, settings: SamplerSettings, seed: int):
+    with warnings.catch_warnings():
+        # pymc-marketing warns about T = 0 customers; the diagnostics report them instead.
+        warnings.filterwarnings("ignore", message="T=0 is uninformative")
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        model.fit(data, **sampler_kwargs(settings, seed))
+    return model
+
+
+def fit_bgnbd(
+    summary: pl.DataFrame, priors: dict[str, ResolvedPrior], settings: SamplerSettings, seed: int
+) -> BetaGeoModel:
+    """Fit the BG/NBD model.
+
+    Parameters
+    ----------
+    summary : polars.DataFrame
+        Customer summary with ``customer_id``, ``x``, ``t_x``, ``T``.
+    priors : dict of str to ResolvedPrior
+        From :func:`flo_bayes.models.priors.bgnbd_priors`.
+    settings : SamplerSettings
+        NUTS settings.
+    seed : int
+        Sampler seed.
+
+    Returns
+    -------
+    pymc_marketing.clv.BetaGeoModel
+        The fitted model.
+    """
+    model = BetaGeoModel(model_config={name: prior.to_pymc() for name, prior in priors.items()})
+    return _fit(model, bgnbd_data(summary), settings, seed)
+
+
+def fit_gamma_gamma(
+    summary: pl.DataFrame, priors: dict[str, ResolvedPrior], settings: SamplerSettings, seed: int
+) -> GammaGammaModel:
+    """Fit the Gamma-Gamma model on customers with purchases that carry spend.
+
+    Parameters
+    ----------
+    summary : polars.DataFrame
+        Customer summary with ``customer_id``, ``gg_n``, ``gg_mean``.
+    priors : dict of str to ResolvedPrior
+        From :func:`flo_bayes.models.priors.gamma_gamma_priors`.
+    settings : SamplerSettings
+        NUTS settings.
+    seed : int
+        Sampler seed.
+
+    Returns
+    -------
+    pymc_marketing.clv.GammaGammaModel
+        The fitted model.
+    """
+    model = GammaGammaModel(model_config={name: prior.to_pymc() for name, prior in priors.items()})
+    return _fit(model, gamma_gamma_data(summary), settings, seed)

@@ -1,0 +1,149 @@
+"""The end-to-end run: input → summary → fits → diagnostics → per-customer scores → exports.
+
+Each stage is a pure function elsewhere in the package; this module only wires them, times
+them, and writes their results into the run folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from flo_bayes.config import Config
+from flo_bayes.diagnostics.convergence import GateResult
+from flo_bayes.io.load import PreparedInput, prepare_input
+from flo_bayes.io.writers import write_frame
+from flo_bayes.manifest import Manifest, file_sha256
+from flo_bayes.progress import ConsoleProgress
+from flo_bayes.run_folder import RunFolder
+from flo_bayes.stages import fit_and_diagnose, score_and_export, simulate_default_input
+
+
+@dataclass(frozen=True)
+class RunOverrides:
+    """Command-line settings that take precedence over the config file."""
+
+    data_path: Path | None = None
+    data_format: str | None = None
+    seed: int | None = None
+    analysis_date: date | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where the run wrote its results and whether its fits passed the gate."""
+
+    folder: Path
+    gate: GateResult
+
+
+def apply_overrides(config: Config, overrides: RunOverrides) -> Config:
+    """Return the config with command-line overrides applied."""
+    data = config.data
+    if overrides.data_path is not None:
+        data = data.model_copy(update={"path": str(overrides.data_path)})
+    if overrides.data_format is not None:
+        data = data.model_copy(update={"format": overrides.data_format})
+    analysis = config.analysis
+    if overrides.analysis_date is not None:
+        analysis = analysis.model_copy(update={"analysis_date": overrides.analysis_date})
+    update = {"data": data, "analysis": analysis}
+    if overrides.seed is not None:
+        update["seed"] = overrides.seed
+    return config.model_copy(update=update)
+
+
+def run_pipeline(
+    config: Config,
+    folder: RunFolder,
+    progress: ConsoleProgress,
+    *,
+    config_source: str = "built-in defaults",
+) -> RunResult:
+    """Run every stage and write the results into ``folder``.
+
+    Parameters
+    ----------
+    config : Config
+        Validated configuration (overrides already applied).
+    folder : RunFolder
+        The new, empty run folder.
+    progress : ConsoleProgress
+        Console progress printer.
+    config_source : str
+        Where the config came from, recorded in the manifest.
+
+    Returns
+    -------
+    RunResult
+        The folder and the convergence gate's result.
+    """
+    manifest = Manifest(folder.manifest)
+    manifest.start(
+        run_id=folder.run_id,
+        config_source=config_source,
+        config=config.model_dump(mode="json"),
+        seed=config.seed,
+    )
+
+    with progress.stage("load and validate input"), manifest.stage("load"):
+        input_path = (
+            Path(config.data.path)
+            if config.data.path
+            else simulate_default_input(config, folder.input_dir)
+        )
+        prepared = prepare_input(input_path, config)
+        write_frame(prepared.loaded.rejected, folder.rejected_rows)
+        manifest.update(
+            input={
+                "path": str(input_path),
+                "format": config.data.format,
+                "sha256": file_sha256(input_path),
+                "ignored_columns": prepared.loaded.extra_columns,
+            },
+            row_counts={
+                **prepared.loaded.row_counts,
+                "customers": prepared.summary.height,
+            },
+            analysis_date=str(prepared.analysis_date),
+        )
+    _report_rows(progress, prepared)
+
+    with progress.stage("fit BG/NBD and Gamma-Gamma (NUTS)"), manifest.stage("fit"):
+        fitted, gate = fit_and_diagnose(prepared.summary, config, folder)
+        manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
+    _report_gate(progress, gate)
+
+    with progress.stage("score customers (posterior predictive draws)"), manifest.stage("score"):
+        score_and_export(prepared, fitted, config, folder, gate)
+
+    manifest.finish()
+    progress.say(f"Results: {folder.path}")
+    return RunResult(folder=folder.path, gate=gate)
+
+
+def _report_rows(progress: ConsoleProgress, prepared: PreparedInput) -> None:
+    counts = prepared.loaded.row_counts
+    progress.say(
+        f"    rows read {counts['rows_read']}, used {counts['rows_used']}, "
+        f"rejected {counts['rows_rejected']} {counts['rejected_by_reason'] or ''}; "
+        f"{prepared.summary.height} customers; analysis date {prepared.analysis_date}"
+    )
+
+
+def _report_gate(progress: ConsoleProgress, gate: GateResult) -> None:
+    if gate.passed:
+        progress.say("    convergence gate: PASSED")
+        return
+    banner = "!" * 72
+    progress.say(banner)
+    progress.say("CONVERGENCE GATE FAILED - the posteriors may not be trustworthy:")
+    for failure in gate.failures:
+        progress.say(
+            f"  {failure['target']} {failure['check']} = {failure['value']:.4g} "
+            f"(needs {failure['rule']})"
+        )
+    progress.say("Exports are marked 'convergence_passed = false'. See diagnostics/.")
+    progress.say(banner)
+

@@ -1,0 +1,139 @@
+"""Layout of a run folder; one place names every file a run writes."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flo_bayes.errors import UserInputError
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """Paths inside one run folder (``outputs/<run-id>/`` by default)."""
+
+    path: Path
+
+    @property
+    def run_id(self) -> str:
+        """The folder's name."""
+        return self.path.name
+
+    @property
+    def manifest(self) -> Path:
+        """``manifest.json``."""
+        return self.path / "manifest.json"
+
+    @property
+    def input_dir(self) -> Path:
+        """Generated input (the simulated default data set)."""
+        return self.path / "input"
+
+    @property
+    def rejected_rows(self) -> Path:
+        """Every rejected input row with its reasons."""
+        return self.path / "rejected_rows.csv"
+
+    @property
+    def models_dir(self) -> Path:
+        """Saved posteriors."""
+        return self.path / "models"
+
+    @property
+    def bgnbd_model(self) -> Path:
+        """BG/NBD posterior (netCDF; opens with arviz and pymc-marketing's ``load``)."""
+        return self.models_dir / "bgnbd.nc"
+
+    @property
+    def gamma_gamma_model(self) -> Path:
+        """Gamma-Gamma posterior (netCDF)."""
+        return self.models_dir / "gamma_gamma.nc"
+
+    @property
+    def diagnostics_dir(self) -> Path:
+        """Convergence summaries and plots."""
+        return self.path / "diagnostics"
+
+    @property
+    def posterior_summary(self) -> Path:
+        """One row per population parameter."""
+        return self.diagnostics_dir / "summary.csv"
+
+    @property
+    def prior_posterior(self) -> Path:
+        """Prior against posterior, per parameter."""
+        return self.diagnostics_dir / "prior_vs_posterior.csv"
+
+    @property
+    def customers_parquet(self) -> Path:
+        """Per-customer results (Parquet)."""
+        return self.path / "customers.parquet"
+
+    @property
+    def customers_csv(self) -> Path:
+        """Per-customer results (CSV, for Excel)."""
+        return self.path / "customers.csv"
+
+    @property
+    def cltv_draws(self) -> Path:
+        """Thinned per-customer CLTV draws for later stages."""
+        return self.path / "cltv_draws.parquet"
+
+    @property
+    def data_dictionary(self) -> Path:
+        """What every exported column means."""
+        return self.path / "data_dictionary.csv"
+
+    @property
+    def log_file(self) -> Path:
+        """The run's log."""
+        return self.path / "run.log"
+
+    @classmethod
+    def create(cls, out: Path | None, base: Path, label: str, *, overwrite: bool = False) -> RunFolder:
+        """Create a new run folder.
+
+        Parameters
+        ----------
+        out : Path, optional
+            Explicit run folder. It must not exist or be empty unless ``overwrite``.
+        base : Path
+            Parent of generated run folders (``outputs``).
+        label : str
+            Short tag in the generated run id (data set name).
+        overwrite : bool
+            Allow writing into an existing, non-empty ``out``.
+
+        Returns
+        -------
+        RunFolder
+            The folder, created on disk.
+        """
+        if out is None:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            path = base / f"{stamp}-{label}"
+            suffix = 1
+            while path.exists():
+                suffix += 1
+                path = base / f"{stamp}-{label}-{suffix}"
+        else:
+            path = out
+            if path.exists() and any(path.iterdir()):
+                if not overwrite:
+                    raise UserInputError(
+                        "output folder already holds results; choose a new --out folder or "
+                        "pass --overwrite to replace them",
+                        path=path,
+                    )
+                if not (path / "manifest.json").exists():
+                    raise UserInputError(
+                        "--overwrite only replaces a previous run folder (one with a "
+                        "manifest.json); this folder holds other files",
+                        path=path,
+                    )
+                # Old results are removed first so new and old never mix.
+                shutil.rmtree(path)
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(path)

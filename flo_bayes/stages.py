@@ -1,0 +1,116 @@
+"""Pipeline stages that combine pure computations with writing their results."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from flo_bayes.config import Config
+from flo_bayes.diagnostics.convergence import (
+    GateResult,
+    evaluate_gate,
+    posterior_summary,
+    sampler_stats,
+)
+from flo_bayes.diagnostics.priors_check import prior_posterior_table
+from flo_bayes.io.load import PreparedInput
+from flo_bayes.io.writers import atomic_path, write_frame
+from flo_bayes.models.fitting import (
+    BGNBD_PARAMETERS,
+    GAMMA_GAMMA_PARAMETERS,
+    FittedModels,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    gamma_gamma_data,
+)
+from flo_bayes.models.priors import bgnbd_priors, gamma_gamma_priors
+from flo_bayes.run_folder import RunFolder
+from flo_bayes.simulate import simulate_flo_customers, simulate_population, write_flo_csv
+
+# The simulated default data end here (FLO's conventional analysis date).
+DEFAULT_ANALYSIS_DATE = date(2021, 6, 1)
+
+
+def simulate_default_input(config: Config, input_dir: Path) -> Path:
+    """Write the embedded default data set (simulated with known parameters) and return its path."""
+    input_dir.mkdir(parents=True, exist_ok=True)
+    if config.data.format == "flo":
+        frame = simulate_flo_customers(
+            config.data.simulated_customers,
+            analysis_date=DEFAULT_ANALYSIS_DATE,
+            seed=config.data.simulated_seed,
+        )
+        path = input_dir / "simulated_flo_customers.csv"
+        write_flo_csv(frame, path)
+        return path
+    population = simulate_population(
+        config.data.simulated_customers,
+        acquisition_start=date(2019, 1, 1),
+        acquisition_end=date(2020, 12, 31),
+        observation_end=DEFAULT_ANALYSIS_DATE,
+        seed=config.data.simulated_seed,
+    )
+    path = input_dir / "simulated_transactions.csv"
+    write_frame(population.transactions.select("customer_id", "date", "amount"), path)
+    return path
+
+
+def fit_models(summary: pl.DataFrame, config: Config) -> FittedModels:
+    """Resolve the priors and fit both models with NUTS."""
+    bg_priors = bgnbd_priors(config.priors.bgnbd, config.analysis.time_unit)
+    gg_input = gamma_gamma_data(summary)
+    gg_priors = gamma_gamma_priors(config.priors.gamma_gamma, gg_input["monetary_value"].to_numpy())
+    bgnbd = fit_bgnbd(summary, bg_priors, config.sampler, config.seed)
+    gamma_gamma = fit_gamma_gamma(summary, gg_priors, config.sampler, config.seed + 1)
+    return FittedModels(bgnbd, gamma_gamma, bg_priors, gg_priors)
+
+
+def diagnose(fitted: FittedModels, config: Config) -> tuple[pl.DataFrame, pl.DataFrame, GateResult]:
+    """Posterior summary, prior-vs-posterior table and convergence gate of both fits."""
+    summary = pl.concat(
+        [
+            posterior_summary("bgnbd", fitted.bgnbd.fit_result, BGNBD_PARAMETERS),
+            posterior_summary("gamma_gamma", fitted.gamma_gamma.fit_result, GAMMA_GAMMA_PARAMETERS),
+        ]
+    )
+    stats = {
+        "bgnbd": sampler_stats(fitted.bgnbd.idata),
+        "gamma_gamma": sampler_stats(fitted.gamma_gamma.idata),
+    }
+    priors = {"bgnbd": fitted.bgnbd_priors, "gamma_gamma": fitted.gamma_gamma_priors}
+    return summary, prior_posterior_table(summary, priors), evaluate_gate(summary, stats, config.convergence)
+
+
+def save_model(model, path: Path, *, keep_fit_data: bool) -> None:
+    """Save a fitted model's posterior as netCDF, atomically.
+
+    With ``keep_fit_data = False`` the customer table (``fit_data`` and ``observed_data``)
+    is left out; arviz still opens the file, but pymc-marketing's ``load`` cannot rebuild
+    the model from it.
+    """
+    with atomic_path(path) as temporary:
+        if keep_fit_data:
+            model.save(str(temporary), engine="h5netcdf")
+        else:
+            groups = [g for g in model.idata.groups if g.strip("/") not in ("fit_data", "observed_data", "")]
+            model.idata.to_netcdf(str(temporary), engine="h5netcdf", groups=groups)
+
+
+def fit_and_diagnose(summary: pl.DataFrame, config: Config, folder: RunFolder) -> tuple[FittedModels, GateResult]:
+    """Fit both models, save their posteriors and write the diagnostics tables."""
+    fitted = fit_models(summary, config)
+    save_model(fitted.bgnbd, folder.bgnbd_model, keep_fit_data=config.output.save_fit_data)
+    save_model(fitted.gamma_gamma, folder.gamma_gamma_model, keep_fit_data=config.output.save_fit_data)
+    posterior, prior_check, gate = diagnose(fitted, config)
+    write_frame(posterior, folder.posterior_summary)
+    write_frame(prior_check, folder.prior_posterior)
+    return fitted, gate
+
+
+def score_and_export(
+    prepared: PreparedInput, fitted: FittedModels, config: Config, folder: RunFolder, gate: GateResult
+) -> None:
+    """Per-customer predictions, written as Parquet and CSV with a data dictionary."""
+    raise NotImplementedError
