@@ -35,6 +35,7 @@ def as_1d(name: str, value: object, *, dtype: type = np.float64) -> np.ndarray:
     ------
     ValueError
         If the array is not 1-D or holds NaN / infinite values.
+
     """
     arr = np.atleast_1d(np.asarray(value, dtype=dtype))
     if arr.ndim != 1:
@@ -51,9 +52,7 @@ def _same_length(**arrays: np.ndarray) -> int:
     return next(iter(lengths.values()))
 
 
-def check_history(
-    x: object, t_x: object, T: object
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def check_history(x: object, t_x: object, T: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate BG/NBD customer histories ``(x, t_x, T)``.
 
     Parameters
@@ -74,6 +73,7 @@ def check_history(
     ------
     ValueError
         On negative, non-integer ``x``, ``t_x > T``, negative times or length mismatch.
+
     """
     x_arr = as_1d("x", x)
     t_x_arr = as_1d("t_x", t_x)
@@ -108,6 +108,7 @@ def check_spend_inputs(gg_n: object, gg_mean: object) -> tuple[np.ndarray, np.nd
     ------
     ValueError
         On negative counts or values, or length mismatch.
+
     """
     n_arr = as_1d("gg_n", gg_n)
     m_arr = as_1d("gg_mean", np.nan_to_num(np.asarray(gg_mean, dtype=np.float64), nan=0.0))

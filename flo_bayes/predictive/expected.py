@@ -14,7 +14,8 @@ Formulas
 --------
 BG/NBD (Fader, Hardie & Lee 2005; 2008 note on P(alive)):
 
-* ``P(alive | x, t_x, T) = 1 / (1 + [x > 0] * a / (b + x - 1) * ((alpha + T) / (alpha + t_x))**(r + x))``
+* ``P(alive | x, t_x, T) = 1 / (1 + [x > 0] * a / (b + x - 1)
+  * ((alpha + T) / (alpha + t_x))**(r + x))``
 * ``E[N(T, T+t] | alive) = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t))**(r + x)
   * 2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t)))`` and
   ``E[N(T, T+t]] = P(alive) * E[N(T, T+t] | alive)`` -- FHL (2005) eq. 10 written exactly as
@@ -71,6 +72,7 @@ def probability_alive(
     -------
     numpy.ndarray
         ``(S, N)`` probabilities; exactly 1 where ``x == 0``.
+
     """
     x, t_x, T = check_history(x, t_x, T)
     r, alpha, a, b = draws.bgnbd_columns()
@@ -107,7 +109,7 @@ def _alive_expectation_unique(
 def expected_purchases_alive(
     draws: PopulationDraws, x: np.ndarray, T: np.ndarray, t: float
 ) -> np.ndarray:
-    """Expected purchases in ``(T, T+t]`` given the customer is alive at ``T``, per draw.
+    """Compute expected purchases in ``(T, T+t]`` given the customer is alive at ``T``, per draw.
 
     Parameters
     ----------
@@ -122,6 +124,7 @@ def expected_purchases_alive(
     -------
     numpy.ndarray
         ``(S, N)`` conditional expectations (computed once per distinct ``(x, T)``).
+
     """
     x, _, T = check_history(x, np.zeros_like(np.asarray(T, dtype=np.float64)), T)
     t = check_positive_scalar("t", t, allow_zero=True)
@@ -147,6 +150,7 @@ def expected_purchases(
     -------
     numpy.ndarray
         ``(S, N)`` expectations; equals pymc-marketing's ``expected_purchases(future_t=t)``.
+
     """
     return probability_alive(draws, x, t_x, T) * expected_purchases_alive(draws, x, T, t)
 
@@ -168,6 +172,7 @@ def expected_spend(draws: PopulationDraws, gg_n: np.ndarray, gg_mean: np.ndarray
     -------
     numpy.ndarray
         ``(S, N)`` expected value per purchase, in the currency of ``gg_mean``.
+
     """
     n, m = check_spend_inputs(gg_n, gg_mean)
     p, q, v = draws.gamma_gamma_columns()
@@ -186,7 +191,7 @@ def expected_discounted_purchases(
     discount_rate_per_time_unit: float = 0.0,
     n_nodes: int = DEFAULT_QUADRATURE_NODES,
 ) -> np.ndarray:
-    """Expected discounted purchase count over ``(T, T+horizon]``, per draw.
+    """Compute the expected discounted purchase count over ``(T, T+horizon]``, per draw.
 
     Parameters
     ----------
@@ -206,10 +211,13 @@ def expected_discounted_purchases(
     -------
     numpy.ndarray
         ``(S, N)`` values of ``integral_0^h (1 + d)**(-t) dE[N(T, T+t]]``.
+
     """
     x, t_x, T = check_history(x, t_x, T)
     h = check_positive_scalar("horizon", horizon)
-    d = check_positive_scalar("discount_rate_per_time_unit", discount_rate_per_time_unit, allow_zero=True)
+    d = check_positive_scalar(
+        "discount_rate_per_time_unit", discount_rate_per_time_unit, allow_zero=True
+    )
     if n_nodes < 1:
         raise ValueError("n_nodes must be >= 1")
     ux, uT, inverse = _unique_pairs(x, T)
@@ -240,7 +248,7 @@ def expected_cltv(
     margin: float = 1.0,
     n_nodes: int = DEFAULT_QUADRATURE_NODES,
 ) -> np.ndarray:
-    """Expected (discounted) customer value over ``(T, T+horizon]``, per draw.
+    """Compute the expected (discounted) customer value over ``(T, T+horizon]``, per draw.
 
     ``E[CLTV | theta_s] = margin * E[value per purchase | theta_s] *
     integral_0^h (1 + d)**(-t) dE[N(T, T+t] | theta_s]`` -- purchase count and value are
@@ -267,6 +275,7 @@ def expected_cltv(
     -------
     numpy.ndarray
         ``(S, N)`` expected CLTV in the currency of ``gg_mean``.
+
     """
     check_same_customers(np.atleast_1d(x), np.atleast_1d(gg_n))
     count = expected_discounted_purchases(

@@ -34,6 +34,7 @@ def thin_indices(n_total: int, n_keep: int) -> np.ndarray:
     -------
     numpy.ndarray
         ``floor(k * n_total / n_keep)`` for ``k = 0 .. n_keep - 1`` (int64, increasing).
+
     """
     if not 1 <= n_keep <= n_total:
         raise ValueError(f"cannot keep {n_keep} of {n_total} draws")
@@ -71,6 +72,7 @@ class PopulationDraws:
         ``(S,)`` Gamma-Gamma draws: purchase-value shape ``p``, and shape ``q`` and rate
         ``v`` of the Gamma prior on each customer's value rate ``nu`` (pymc-marketing's
         ``v`` is the papers' ``gamma``).
+
     """
 
     r: np.ndarray
@@ -129,6 +131,7 @@ class PopulationDraws:
         Returns
         -------
         PopulationDraws
+
         """
         values = {"r": r, "alpha": alpha, "a": a, "b": b, "p": p, "q": q, "v": v}
         return cls(**{k: np.full(n_draws, float(val)) for k, val in values.items()})
@@ -166,6 +169,7 @@ class PopulationDraws:
         PopulationDraws
             Draw ``s`` of the BG/NBD posterior paired with draw ``s`` of the Gamma-Gamma
             posterior (valid because the two posteriors are independent).
+
         """
         del seed  # deterministic thinning; see docstring
         bg = {name: _flatten_posterior_var(bgnbd_posterior, name) for name in BGNBD_PARAMETERS}

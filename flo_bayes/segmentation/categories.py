@@ -41,6 +41,7 @@ def parse_categories(values: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
     >>> import polars as pl
     >>> parse_categories(pl.Series(["[ERKEK, KADIN]", "[]"])).to_list()
     [['ERKEK', 'KADIN'], []]
+
     """
     if isinstance(values, pl.Series):
         frame = pl.DataFrame({"_v": values.cast(pl.Utf8)})

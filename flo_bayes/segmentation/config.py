@@ -66,6 +66,7 @@ class Vocabulary:
     ----------
     segments, categories, channels : tuple of str
         Allowed segment names, category tokens and channel values.
+
     """
 
     segments: tuple[str, ...] = tuple(name for name, _ in CLASSIC_RF_SEGMENTS)
@@ -124,6 +125,7 @@ class TargetListConfig(BaseModel):
         Sort direction for ``sort_by``.
     max_customers : int or None
         Keep at most this many customers (after sorting).
+
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -187,6 +189,7 @@ class ValueTierConfig(BaseModel):
         Inner edges of the P(alive) bands, increasing, inside (0, 1).
     max_chunk_mb : float
         Memory budget for one chunk of draws (the draws are processed chunk by chunk).
+
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -227,9 +230,7 @@ class ValueTierConfig(BaseModel):
     @model_validator(mode="after")
     def _same_length(self) -> ValueTierConfig:
         if len(self.names) != len(self.shares):
-            raise ValueError(
-                f"value_tiers: {len(self.names)} names but {len(self.shares)} shares"
-            )
+            raise ValueError(f"value_tiers: {len(self.names)} names but {len(self.shares)} shares")
         return self
 
     @property
@@ -258,6 +259,7 @@ class SegmentationConfig(BaseModel):
         Campaign target lists, validated against the names above.
     value_tiers : ValueTierConfig
         Settings of the CLTV value tiers.
+
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -312,15 +314,15 @@ class SegmentationConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check_tier_map(self) -> SegmentationConfig:
+        missing = [s for s in self.segment_map if s not in self.tier_map]
+        if missing:
+            raise ValueError(f"tier_map: segment(s) {missing} of segment_map have no tier")
         unknown = [s for s in self.tier_map if s not in self.segment_map]
         if unknown:
             raise ValueError(
                 f"tier_map.{unknown[0]}: unknown segment(s) {unknown}; "
                 f"segments: {list(self.segment_map)}"
             )
-        missing = [s for s in self.segment_map if s not in self.tier_map]
-        if missing:
-            raise ValueError(f"tier_map: segment(s) {missing} have no tier")
         return self
 
     @property
@@ -345,6 +347,7 @@ class SegmentationConfig(BaseModel):
         ------
         pydantic.ValidationError
             Naming the offending key.
+
         """
         raw = target.model_dump() if isinstance(target, TargetListConfig) else target
         return TargetListConfig.model_validate(raw, context={_VOCAB_KEY: self.vocabulary})

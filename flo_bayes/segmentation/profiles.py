@@ -30,6 +30,7 @@ class ProfileTables:
     order_channel_mix, last_order_channel_mix, category_mix : polars.DataFrame or None
         Long tables from :func:`channel_mix` and :func:`category_mix`; None when the
         input has no such column (transaction logs).
+
     """
 
     summary: pl.DataFrame
@@ -60,6 +61,7 @@ def profile_summary(customers: pl.DataFrame, by: str | Sequence[str]) -> pl.Data
         ``n_customers``, ``share`` (sums to 1), ``{recency,frequency,monetary}_{mean,total}``
         and, for FLO input, ``online_order_share``, ``offline_order_share``,
         ``online_value_share``, ``offline_value_share`` (each pair sums to 1 within a group).
+
     """
     keys = _keys(by)
     n_total = customers.height
@@ -103,6 +105,7 @@ def channel_mix(
     polars.DataFrame
         Long table: group keys, ``column``, ``n_customers`` and ``share`` (of the group's
         customers; sums to 1 within each group).
+
     """
     keys = _keys(by)
     return (
@@ -134,6 +137,7 @@ def category_mix(
         Long table: group keys, ``category``, ``n_customers``, ``share_of_customers`` (of the
         group's customers interested in the category; multi-label, so these do not sum to
         1) and ``share_of_mentions`` (sums to 1 within each group).
+
     """
     keys = _keys(by)
     group_sizes = customers.group_by(keys).agg(pl.len().alias("_n"))
@@ -148,9 +152,7 @@ def category_mix(
         counts.join(group_sizes, on=keys, how="left")
         .with_columns(
             (pl.col(N_CUSTOMERS) / pl.col("_n")).alias("share_of_customers"),
-            (pl.col(N_CUSTOMERS) / pl.col(N_CUSTOMERS).sum().over(keys)).alias(
-                "share_of_mentions"
-            ),
+            (pl.col(N_CUSTOMERS) / pl.col(N_CUSTOMERS).sum().over(keys)).alias("share_of_mentions"),
         )
         .drop("_n")
         .sort([*keys, "category"])
@@ -171,6 +173,7 @@ def build_profiles(customers: pl.DataFrame, by: str | Sequence[str]) -> ProfileT
     -------
     ProfileTables
         Summary plus channel and category mixes (None where the column is absent).
+
     """
     cols = customers.columns
     return ProfileTables(

@@ -58,6 +58,7 @@ class RfmEdges:
         Edges of ``total_value``.
     n_customers : int
         Number of non-null rows the edges were computed from.
+
     """
 
     recency: tuple[float, ...]
@@ -80,6 +81,7 @@ def qcut_probabilities(n_bins: int = N_SCORES) -> np.ndarray:
         ``linspace(0, 1, n_bins + 1)`` with every value whose product with ``n_bins`` is not
         exactly an integer moved one ulp up (pandas >= 3 does this so that a quantile never
         falls just below an exact order statistic).
+
     """
     if n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins}")
@@ -176,6 +178,7 @@ def compute_rfm_edges(
     ValueError
         If a column has no non-null value, or recency and monetary have different numbers
         of non-null values from frequency.
+
     """
     lazy = summary.lazy()
     probs = qcut_probabilities(N_SCORES)
@@ -209,6 +212,7 @@ def cut_expr(expr: pl.Expr, edges: tuple[float, ...], *, reverse: bool = False) 
     -------
     polars.Expr
         ``Int8`` bin number; null where ``expr`` is null or outside the edges.
+
     """
     k = len(edges) - 1
     x = expr.cast(pl.Float64)
@@ -240,6 +244,7 @@ def rfm_score_exprs(
         ``recency_score`` (most recent = 5), ``frequency_score`` (on the ordinal rank of
         frequency: ties broken by order of appearance, like ``rank(method="first")``) and
         ``monetary_score``. Use with ``with_columns``, then :func:`rf_string_exprs`.
+
     """
     freq_rank = pl.col(frequency_col).rank("ordinal")
     return [
@@ -256,6 +261,7 @@ def rf_string_exprs() -> list[pl.Expr]:
     -------
     list of polars.Expr
         Utf8 columns built from the score columns of :func:`rfm_score_exprs`.
+
     """
     r = pl.col(RECENCY_SCORE).cast(pl.Utf8)
     f = pl.col(FREQUENCY_SCORE).cast(pl.Utf8)
@@ -292,6 +298,7 @@ def add_rfm_scores(
     ------
     DuplicateEdgesError
         See :func:`compute_rfm_edges`.
+
     """
     cols = {"recency_col": recency_col, "frequency_col": frequency_col}
     cols["monetary_col"] = monetary_col

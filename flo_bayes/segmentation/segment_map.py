@@ -53,6 +53,7 @@ def resolve_segment_map(segment_map: Mapping[str, str] | Iterable[tuple[str, str
     ValueError
         If a pattern is not a valid regular expression, or an RF code is matched by no
         pattern or by more than one. The message names the segment(s) and codes.
+
     """
     pairs = list(segment_map.items() if isinstance(segment_map, Mapping) else segment_map)
     compiled = []
@@ -94,6 +95,7 @@ def segment_expr(
     -------
     polars.Expr
         Column named ``segment``; its Enum order is the map's order.
+
     """
     pairs = list(segment_map.items() if isinstance(segment_map, Mapping) else segment_map)
     lookup = resolve_segment_map(pairs)
@@ -118,5 +120,6 @@ def assign_segments(
     -------
     polars.DataFrame
         ``scored`` with ``segment`` (``pl.Enum``).
+
     """
     return scored.with_columns(segment_expr(segment_map))

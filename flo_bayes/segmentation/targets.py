@@ -29,7 +29,7 @@ CATEGORIES_COL = "categories"
 ORDER_CHANNEL_COL = "order_channel"
 LAST_ORDER_CHANNEL_COL = "last_order_channel"
 
-CLASSIC_FLO_TARGETS_TOML = '''
+CLASSIC_FLO_TARGETS_TOML = """
 [[segmentation.target_lists]]
 name = "new_womens_shoe_brand"
 description = "New women's shoe brand: loyal customers and champions who buy KADIN"
@@ -41,7 +41,7 @@ name = "mens_kids_discount_40"
 description = "~40 % discount on men's and children's products: at_risk, cant_loose and new_customers who buy ERKEK or COCUK"
 segments = ["at_risk", "cant_loose", "new_customers"]
 categories_any = ["ERKEK", "COCUK"]
-'''  # noqa: E501
+"""  # noqa: E501
 """TOML text of the two classic FLO target lists (same as :func:`classic_flo_target_lists`)."""
 
 
@@ -54,6 +54,7 @@ def classic_flo_target_lists() -> tuple[TargetListConfig, ...]:
         ``new_womens_shoe_brand`` (champions and loyal_customers interested in KADIN) and
         ``mens_kids_discount_40`` (at_risk, cant_loose and new_customers interested in
         ERKEK or COCUK). See :data:`CLASSIC_FLO_TARGETS_TOML` for the TOML form.
+
     """
     return (
         TargetListConfig(
@@ -95,6 +96,7 @@ def target_filter_expr(target: TargetListConfig) -> pl.Expr:
     polars.Expr
         AND of the non-empty filters; each filter is an OR over its values. Categories are
         matched as whole elements of the ``categories`` list column (exact tokens).
+
     """
     conditions: list[pl.Expr] = [pl.lit(True)]
     if target.segments:
@@ -159,6 +161,7 @@ def select_targets(
         If the target names an unknown segment, tier, category or channel.
     ValueError
         If a column a filter needs (or ``sort_by``) is missing, naming the config key.
+
     """
     config = config or SegmentationConfig()
     target = config.validate_target_list(target)
@@ -185,7 +188,7 @@ def target_list_sizes(
     targets: tuple[TargetListConfig, ...],
     config: SegmentationConfig | None = None,
 ) -> pl.DataFrame:
-    """Number of customers in each target list.
+    """Count the customers in each target list.
 
     Parameters
     ----------
@@ -200,6 +203,7 @@ def target_list_sizes(
     -------
     polars.DataFrame
         Columns ``target_list``, ``n_customers``, ``share`` (of all customers).
+
     """
     n_total = customers.height
     rows = [(t.name, select_targets(customers, t, config).height) for t in targets]

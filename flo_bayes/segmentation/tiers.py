@@ -39,6 +39,7 @@ class Tier:
         Display name in English and Turkish.
     strategies_en, strategies_tr : tuple of str
         Communication strategies in English and Turkish.
+
     """
 
     id: str
@@ -187,6 +188,7 @@ def get_tier(tier_id: str) -> Tier:
     -------
     Tier
         The tier definition.
+
     """
     for tier in TIERS:
         if tier.id == tier_id:
@@ -207,6 +209,7 @@ def tier_table(language: Language = "en") -> pl.DataFrame:
     polars.DataFrame
         Columns ``tier`` (Enum), ``tier_label``, ``strategies`` (List(Utf8)) and
         ``strategy_text`` (strategies joined with ``"; "``, handy in Excel).
+
     """
     _check_language(language)
     return pl.DataFrame(
@@ -241,6 +244,7 @@ def tier_exprs(
     -------
     list of polars.Expr
         Two expressions; an unmapped segment makes the query fail.
+
     """
     _check_language(language)
     mapping = dict(tier_map.items() if isinstance(tier_map, Mapping) else tier_map)
@@ -282,6 +286,7 @@ def assign_tiers(
     ------
     ValueError
         If a segment present in the data has no tier.
+
     """
     mapping = dict(tier_map.items() if isinstance(tier_map, Mapping) else tier_map)
     present = segmented.get_column(SEGMENT_COL).cast(pl.Utf8).unique().drop_nulls().to_list()

@@ -48,6 +48,7 @@ def tier_counts(n_customers: int, shares: tuple[float, ...]) -> np.ndarray:
     numpy.ndarray
         Non-decreasing integers ``k_1 <= ... <= k_m = n_customers`` with
         ``k_j = round(n_customers * (share_1 + ... + share_j))``.
+
     """
     cum = np.rint(np.cumsum(shares) * n_customers).astype(np.int64)
     cum = np.clip(np.maximum.accumulate(cum), 0, n_customers)
@@ -92,6 +93,7 @@ def top_k_probabilities(draws: Any, ks: np.ndarray, *, max_chunk_mb: float = 256
     ------
     ValueError
         If ``draws`` is not 2-d, is empty or holds NaN.
+
     """
     n, n_draws = _check_draws(draws)
     ks = np.asarray(ks, dtype=np.int64)
@@ -140,6 +142,7 @@ def value_tiers(draws: Any, config: ValueTierConfig | None = None) -> pl.DataFra
         - ``p_value_tier``: probability that the customer's CLTV falls in that tier;
         - ``p_top_value``: probability of being in the top tier (top 20 % by default);
         - ``p_tier_<name>``: probability of each tier (the row sums to 1).
+
     """
     config = config or ValueTierConfig()
     n, n_draws = _check_draws(draws)
@@ -189,6 +192,7 @@ def add_value_tiers(
     -------
     polars.DataFrame
         ``customers`` with the value-tier columns.
+
     """
     n, _ = _check_draws(draws)
     if n != customers.height:
@@ -208,6 +212,7 @@ def p_alive_band_labels(edges: tuple[float, ...]) -> list[str]:
     -------
     list of str
         ``len(edges) + 1`` labels; bands are closed on the left.
+
     """
     e = [f"{x:g}" for x in edges]
     if not e:
@@ -229,6 +234,7 @@ def p_alive_band_expr(edges: tuple[float, ...], column: str = P_ALIVE) -> pl.Exp
     -------
     polars.Expr
         Column ``p_alive_band``.
+
     """
     labels = p_alive_band_labels(edges)
     x = pl.col(column)
@@ -273,6 +279,7 @@ def segment_value_crosstab(
         ``share_of_segment``, ``share_of_total``, ``cltv_mean`` and ``p_top_value_mean``
         (null for empty cells). Cells like champions in a low value tier, or hibernating
         customers with a high P(top value), are where RFM and the model disagree.
+
     """
     config = config or ValueTierConfig()
     for col in (segment_col, VALUE_TIER, p_alive_col):

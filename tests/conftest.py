@@ -1,0 +1,26 @@
+"""Shared fixtures: paths to the shared data (tests that need it skip when absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+FLO_FILE = SHARED_DATA / "flo_data_20k.csv"
+CDNOW_FILE = SHARED_DATA / "CDNOW_sample.txt"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def flo_file() -> Path:
+    if not FLO_FILE.is_file():
+        pytest.skip(f"shared FLO data not found at {FLO_FILE} (needs ../shared beside the repo)")
+    return FLO_FILE
+
+
+@pytest.fixture
+def cdnow_file() -> Path:
+    if not CDNOW_FILE.is_file():
+        pytest.skip(f"shared CDNOW data not found at {CDNOW_FILE} (needs ../shared beside the repo)")
+    return CDNOW_FILE

@@ -1,0 +1,57 @@
+"""Model fits against published estimates (CDNOW) and against a simulator's known parameters."""
+
+from datetime import date
+
+import pytest
+
+from flo_bayes.config import Config, load_config
+from flo_bayes.io.load import prepare_input
+from flo_bayes.simulate import DEFAULT_TRUE_PARAMETERS, simulate_flo_customers, write_flo_csv
+from flo_bayes.stages import diagnose, fit_models
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Fader, Hardie & Lee (2005) and Fader & Hardie (2013), CDNOW calibration period, weeks.
+PUBLISHED_CDNOW = {
+    "r": 0.243,
+    "alpha": 4.414,
+    "a": 0.793,
+    "b": 2.426,
+    "p": 6.25,
+    "q": 3.74,
+    "v": 15.44,
+}
+
+
+@pytest.mark.slow
+def test_cdnow_posterior_matches_published_estimates(cdnow_file):
+    config = load_config(REPO / "configs" / "cdnow.toml")
+    config = config.model_copy(
+        update={"analysis": config.analysis.model_copy(update={"analysis_date": date(1997, 9, 30)})}
+    )
+    prepared = prepare_input(cdnow_file, config)
+    assert prepared.summary.height == 2357
+    assert int((prepared.summary["x"] > 0).sum()) == 946
+    summary, _, gate = diagnose(fit_models(prepared.summary, config), config)
+    assert gate.passed, gate.failures
+    for row in summary.iter_rows(named=True):
+        published = PUBLISHED_CDNOW[row["parameter"]]
+        tolerance = max(row["sd"], 0.05 * published)
+        assert abs(row["mean"] - published) <= tolerance, (row["parameter"], row["mean"], row["sd"])
+
+
+@pytest.mark.slow
+def test_simulate_then_fit_recovers_known_parameters(tmp_path):
+    truth = DEFAULT_TRUE_PARAMETERS
+    path = tmp_path / "sim.csv"
+    write_flo_csv(simulate_flo_customers(4000, seed=11), path)
+    config = Config()
+    config = config.model_copy(update={"sampler": config.sampler.model_copy(update={"draws": 500, "tune": 500})})
+    prepared = prepare_input(path, config)
+    summary, _, gate = diagnose(fit_models(prepared.summary, config), config)
+    for row in summary.iter_rows(named=True):
+        value = getattr(truth, row["parameter"])
+        assert row["q03"] <= value <= row["q97"], (row["parameter"], value, row["q03"], row["q97"])
+    assert summary["r_hat"].is_finite().all()
