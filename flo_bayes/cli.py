@@ -32,7 +32,9 @@ DataOption = Annotated[
     Path | None, typer.Option("--data", help="Input file (default: the config's, else simulated).")
 ]
 SeedOption = Annotated[int | None, typer.Option("--seed", help="Random seed (default: config).")]
-VerboseOption = Annotated[bool, typer.Option("--verbose", help="Show tracebacks of internal errors.")]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", help="Show tracebacks of internal errors.")
+]
 
 
 def _parse_date(value: str | None, option: str) -> date | None:
@@ -113,7 +115,7 @@ def run(
         result = run_pipeline(
             settings,
             folder,
-            ConsoleProgress(total=3, quiet=quiet),
+            ConsoleProgress(total=4, quiet=quiet),
             config_source=str(config) if config else "built-in defaults",
         )
         return 0 if result.gate.passed else 0
@@ -124,7 +126,9 @@ def run(
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
-    customers: Annotated[int, typer.Option("--customers", min=1, help="Number of customers.")] = 2000,
+    customers: Annotated[
+        int, typer.Option("--customers", min=1, help="Number of customers.")
+    ] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
     data_format: Annotated[
         str, typer.Option("--format", help="'flo' (FLO's schema) or 'transactions' (a log).")
@@ -150,7 +154,9 @@ def simulate(
                 )
             }
         )
-        written = simulate_default_input(config, out.parent if out.parent != Path("") else Path("."))
+        written = simulate_default_input(
+            config, out.parent if out.parent != Path("") else Path(".")
+        )
         written.replace(out)
         typer.echo(f"wrote {customers} simulated customers to {out}")
         return 0

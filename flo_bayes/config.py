@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flo_bayes.errors import ConfigError
+from flo_bayes.segmentation.config import SegmentationConfig
+from flo_bayes.segmentation.targets import classic_flo_target_lists
 
 PositiveFloat = Annotated[float, Field(gt=0)]
 Probability = Annotated[float, Field(gt=0, lt=1)]
@@ -30,7 +32,8 @@ class TransactionLayout(_Section):
     delimiter: str = Field(",", description='Field separator, or "whitespace" for runs of spaces.')
     has_header: bool = True
     column_names: list[str] | None = Field(
-        None, description="Names for the file's columns in order; required when has_header is false."
+        None,
+        description="Names for the file's columns in order; required when has_header is false.",
     )
     customer_id_column: str = "customer_id"
     date_column: str = "date"
@@ -177,6 +180,7 @@ class Config(_Section):
     priors: PriorSettings = PriorSettings()
     sampler: SamplerSettings = SamplerSettings()
     convergence: ConvergenceGate = ConvergenceGate()
+    segmentation: SegmentationConfig = SegmentationConfig(target_lists=classic_flo_target_lists())
     output: OutputSettings = OutputSettings()
 
     @field_validator("seed")
@@ -217,6 +221,7 @@ def config_from_dict(raw: dict, *, source: Path | str = "<config>") -> Config:
     ------
     ConfigError
         Naming ``source`` and every offending key.
+
     """
     try:
         return Config.model_validate(raw)
@@ -238,12 +243,15 @@ def load_config(path: Path | str | None) -> Config:
     -------
     Config
         The validated configuration.
+
     """
     if path is None:
         return Config()
     path = Path(path)
     if not path.is_file():
-        raise ConfigError("config file not found; pass an existing TOML file to --config", path=path)
+        raise ConfigError(
+            "config file not found; pass an existing TOML file to --config", path=path
+        )
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:

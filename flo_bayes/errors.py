@@ -16,6 +16,7 @@ class UserInputError(Exception):
         What is wrong and how to fix it.
     path : Path or str, optional
         The file the problem is in; prefixed to the message.
+
     """
 
     exit_code = 2

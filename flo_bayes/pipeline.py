@@ -12,11 +12,13 @@ from pathlib import Path
 
 from flo_bayes.config import Config
 from flo_bayes.diagnostics.convergence import GateResult
+from flo_bayes.diagnostics.data_warnings import data_warnings
 from flo_bayes.io.load import PreparedInput, prepare_input
 from flo_bayes.io.writers import write_frame
 from flo_bayes.manifest import Manifest, file_sha256
 from flo_bayes.progress import ConsoleProgress
 from flo_bayes.run_folder import RunFolder
+from flo_bayes.segment_stage import export_target_lists, segment_and_profile
 from flo_bayes.stages import fit_and_diagnose, score_and_export, simulate_default_input
 
 
@@ -78,6 +80,7 @@ def run_pipeline(
     -------
     RunResult
         The folder and the convergence gate's result.
+
     """
     manifest = Manifest(folder.manifest)
     manifest.start(
@@ -110,13 +113,20 @@ def run_pipeline(
         )
     _report_rows(progress, prepared)
 
+    with progress.stage("RFM scores, segments and tiers"), manifest.stage("segment"):
+        segmented = segment_and_profile(prepared.summary, config.segmentation, folder)
+
     with progress.stage("fit BG/NBD and Gamma-Gamma (NUTS)"), manifest.stage("fit"):
-        fitted, gate = fit_and_diagnose(prepared.summary, config, folder)
+        fitted, gate, prior_check = fit_and_diagnose(segmented, config, folder)
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
     _report_gate(progress, gate)
 
     with progress.stage("score customers (posterior predictive draws)"), manifest.stage("score"):
-        score_and_export(prepared, fitted, config, folder, gate)
+        customers = score_and_export(segmented, fitted, config, folder, gate)
+        manifest.update(
+            target_lists=export_target_lists(customers, config.segmentation, folder),
+            warnings=data_warnings(customers, prior_check),
+        )
 
     manifest.finish()
     progress.say(f"Results: {folder.path}")
@@ -127,7 +137,7 @@ def _report_rows(progress: ConsoleProgress, prepared: PreparedInput) -> None:
     counts = prepared.loaded.row_counts
     progress.say(
         f"    rows read {counts['rows_read']}, used {counts['rows_used']}, "
-        f"rejected {counts['rows_rejected']} {counts['rejected_by_reason'] or ''}; "
+        f"rejected {counts['rows_rejected']} {counts['rejected_by_reason'] or ''}".rstrip() + "; "
         f"{prepared.summary.height} customers; analysis date {prepared.analysis_date}"
     )
 
@@ -146,4 +156,3 @@ def _report_gate(progress: ConsoleProgress, gate: GateResult) -> None:
         )
     progress.say("Exports are marked 'convergence_passed = false'. See diagnostics/.")
     progress.say(banner)
-

@@ -22,6 +22,7 @@ class ConsoleProgress:
         Where to print; standard error by default so stdout stays clean.
     quiet : bool
         Print nothing.
+
     """
 
     total: int

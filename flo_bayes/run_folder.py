@@ -82,6 +82,16 @@ class RunFolder:
         return self.path / "cltv_draws.parquet"
 
     @property
+    def segments_dir(self) -> Path:
+        """Segment and tier profiles."""
+        return self.path / "segments"
+
+    @property
+    def targets_dir(self) -> Path:
+        """One CSV per configured target list."""
+        return self.path / "targets"
+
+    @property
     def data_dictionary(self) -> Path:
         """What every exported column means."""
         return self.path / "data_dictionary.csv"
@@ -92,7 +102,9 @@ class RunFolder:
         return self.path / "run.log"
 
     @classmethod
-    def create(cls, out: Path | None, base: Path, label: str, *, overwrite: bool = False) -> RunFolder:
+    def create(
+        cls, out: Path | None, base: Path, label: str, *, overwrite: bool = False
+    ) -> RunFolder:
         """Create a new run folder.
 
         Parameters
@@ -110,6 +122,7 @@ class RunFolder:
         -------
         RunFolder
             The folder, created on disk.
+
         """
         if out is None:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from flo_bayes.config import Config
+from flo_bayes.data_dictionary import base_column_descriptions, dictionary_frame
 from flo_bayes.diagnostics.convergence import (
     GateResult,
     evaluate_gate,
@@ -15,7 +16,6 @@ from flo_bayes.diagnostics.convergence import (
     sampler_stats,
 )
 from flo_bayes.diagnostics.priors_check import prior_posterior_table
-from flo_bayes.io.load import PreparedInput
 from flo_bayes.io.writers import atomic_path, write_frame
 from flo_bayes.models.fitting import (
     BGNBD_PARAMETERS,
@@ -26,8 +26,14 @@ from flo_bayes.models.fitting import (
     gamma_gamma_data,
 )
 from flo_bayes.models.priors import bgnbd_priors, gamma_gamma_priors
+from flo_bayes.predictive.population import PopulationDraws
+from flo_bayes.predictive.scoring import score_customers
+from flo_bayes.predictive.settings import ScoringSettings
 from flo_bayes.run_folder import RunFolder
+from flo_bayes.segment_stage import csv_ready
+from flo_bayes.segmentation import segment_value_crosstab, value_tiers
 from flo_bayes.simulate import simulate_flo_customers, simulate_population, write_flo_csv
+from flo_bayes.units import months_to_time_units, rate_per_time_unit
 
 # The simulated default data end here (FLO's conventional analysis date).
 DEFAULT_ANALYSIS_DATE = date(2021, 6, 1)
@@ -80,7 +86,11 @@ def diagnose(fitted: FittedModels, config: Config) -> tuple[pl.DataFrame, pl.Dat
         "gamma_gamma": sampler_stats(fitted.gamma_gamma.idata),
     }
     priors = {"bgnbd": fitted.bgnbd_priors, "gamma_gamma": fitted.gamma_gamma_priors}
-    return summary, prior_posterior_table(summary, priors), evaluate_gate(summary, stats, config.convergence)
+    return (
+        summary,
+        prior_posterior_table(summary, priors),
+        evaluate_gate(summary, stats, config.convergence),
+    )
 
 
 def save_model(model, path: Path, *, keep_fit_data: bool) -> None:
@@ -94,23 +104,128 @@ def save_model(model, path: Path, *, keep_fit_data: bool) -> None:
         if keep_fit_data:
             model.save(str(temporary), engine="h5netcdf")
         else:
-            groups = [g for g in model.idata.groups if g.strip("/") not in ("fit_data", "observed_data", "")]
+            groups = [
+                g
+                for g in model.idata.groups
+                if g.strip("/") not in ("fit_data", "observed_data", "")
+            ]
             model.idata.to_netcdf(str(temporary), engine="h5netcdf", groups=groups)
 
 
-def fit_and_diagnose(summary: pl.DataFrame, config: Config, folder: RunFolder) -> tuple[FittedModels, GateResult]:
-    """Fit both models, save their posteriors and write the diagnostics tables."""
+def fit_and_diagnose(
+    summary: pl.DataFrame, config: Config, folder: RunFolder
+) -> tuple[FittedModels, GateResult, pl.DataFrame]:
+    """Fit both models, save their posteriors and write the diagnostics tables.
+
+    Returns
+    -------
+    tuple
+        The fitted models, the convergence gate and the prior-vs-posterior table.
+
+    """
     fitted = fit_models(summary, config)
     save_model(fitted.bgnbd, folder.bgnbd_model, keep_fit_data=config.output.save_fit_data)
-    save_model(fitted.gamma_gamma, folder.gamma_gamma_model, keep_fit_data=config.output.save_fit_data)
+    save_model(
+        fitted.gamma_gamma, folder.gamma_gamma_model, keep_fit_data=config.output.save_fit_data
+    )
     posterior, prior_check, gate = diagnose(fitted, config)
     write_frame(posterior, folder.posterior_summary)
     write_frame(prior_check, folder.prior_posterior)
-    return fitted, gate
+    return fitted, gate, prior_check
+
+
+def scoring_settings(config: Config) -> ScoringSettings:
+    """Map the run config onto the scoring stage's settings (horizons in the time unit)."""
+    unit = config.analysis.time_unit
+    prediction = config.prediction
+    horizons = {
+        horizon_name(months): months_to_time_units(months, unit)
+        for months in prediction.horizons_months
+    }
+    return ScoringSettings(
+        horizons=horizons,
+        cltv_horizon=horizon_name(prediction.cltv_horizon_months),
+        discount_rate_per_time_unit=rate_per_time_unit(
+            prediction.discount_rate, prediction.discount_rate_unit, unit
+        ),
+        margin=prediction.margin,
+        interval_levels=tuple(prediction.interval_levels),
+        cltv_thresholds=tuple(prediction.cltv_thresholds),
+        time_unit=unit,
+        currency=prediction.currency,
+    )
+
+
+def horizon_name(months: float) -> str:
+    """Column-name tag of a horizon: 3.0 months -> ``3m``, 1.5 months -> ``1_5m``."""
+    return f"{months:g}".replace(".", "_") + "m"
+
+
+def population_draws(fitted: FittedModels, config: Config) -> PopulationDraws:
+    """Paired posterior draws of both models, thinned to ``prediction.max_draws``."""
+    return PopulationDraws.from_posteriors(
+        fitted.bgnbd.fit_result,
+        fitted.gamma_gamma.fit_result,
+        max_draws=config.prediction.max_draws,
+        seed=config.seed,
+    )
 
 
 def score_and_export(
-    prepared: PreparedInput, fitted: FittedModels, config: Config, folder: RunFolder, gate: GateResult
-) -> None:
-    """Per-customer predictions, written as Parquet and CSV with a data dictionary."""
-    raise NotImplementedError
+    segmented: pl.DataFrame,
+    fitted: FittedModels,
+    config: Config,
+    folder: RunFolder,
+    gate: GateResult,
+) -> pl.DataFrame:
+    """Per-customer predictions, value tiers and target lists, written with a data dictionary.
+
+    Parameters
+    ----------
+    segmented : polars.DataFrame
+        Customer summary with RFM segments, in file order.
+    fitted : FittedModels
+        Both fitted models.
+    config : Config
+        Run configuration.
+    folder : RunFolder
+        Output folder.
+    gate : GateResult
+        Convergence gate; its verdict is stamped on every exported row.
+
+    Returns
+    -------
+    polars.DataFrame
+        The exported customer table.
+
+    """
+    settings = scoring_settings(config)
+    result = score_customers(
+        segmented.select("customer_id", "x", "t_x", "T", "gg_n", "gg_mean"),
+        population_draws(fitted, config),
+        settings,
+        seed=config.seed,
+        chunk_size=config.prediction.chunk_size,
+        keep_draws=config.prediction.keep_draws,
+    )
+    customers = segmented.hstack(result.table.drop("customer_id"))
+    if result.cltv_draws is not None:
+        tiers = value_tiers(result.cltv_draws, config.segmentation.value_tiers).drop("cltv_mean")
+        customers = customers.hstack(tiers)
+        write_frame(
+            segment_value_crosstab(customers, config.segmentation.value_tiers).with_columns(
+                pl.col(pl.Enum).cast(pl.Utf8)
+            ),
+            folder.segments_dir / "segment_value_crosstab.csv",
+        )
+        draws_frame = pl.DataFrame(
+            result.cltv_draws, schema=[f"draw_{int(i)}" for i in result.draw_index]
+        ).insert_column(0, customers["customer_id"])
+        write_frame(draws_frame, folder.cltv_draws)
+    customers = customers.with_columns(pl.lit(gate.passed).alias("convergence_passed"))
+    write_frame(customers, folder.customers_parquet)
+    write_frame(csv_ready(customers), folder.customers_csv)
+    descriptions = base_column_descriptions(settings.time_unit, settings.currency)
+    descriptions.update(result.data_dictionary)
+    write_frame(dictionary_frame(customers.columns, descriptions), folder.data_dictionary)
+    return customers

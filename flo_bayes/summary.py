@@ -22,6 +22,7 @@ from datetime import date
 
 import polars as pl
 
+from flo_bayes.segmentation.categories import parse_categories
 from flo_bayes.units import days_per_unit
 
 SUMMARY_COLUMNS = (
@@ -44,7 +45,7 @@ FLO_EXTRA_COLUMNS = (
     "value_offline",
     "order_channel",
     "last_order_channel",
-    "categories_raw",
+    "categories",
 )
 
 
@@ -76,6 +77,7 @@ def build_flo_summary(customers: pl.LazyFrame, analysis_date: date, time_unit: s
     -------
     polars.LazyFrame
         :data:`SUMMARY_COLUMNS` followed by :data:`FLO_EXTRA_COLUMNS`, in input order.
+
     """
     totals = customers.with_columns(
         (pl.col("n_orders_online") + pl.col("n_orders_offline")).alias("n_orders"),
@@ -85,6 +87,7 @@ def build_flo_summary(customers: pl.LazyFrame, analysis_date: date, time_unit: s
         *_time_columns(analysis_date, time_unit),
         pl.col("n_orders").alias("gg_n"),
         (pl.col("total_value") / pl.col("n_orders")).alias("gg_mean"),
+        parse_categories(pl.col("categories_raw")).alias("categories"),
     ).select(*SUMMARY_COLUMNS, *FLO_EXTRA_COLUMNS)
 
 
@@ -107,6 +110,7 @@ def build_transaction_summary(
     -------
     polars.LazyFrame
         :data:`SUMMARY_COLUMNS`, one row per customer, ordered by first appearance.
+
     """
     occasions = (
         transactions.with_columns(pl.int_range(pl.len()).alias("_order"))

@@ -16,6 +16,11 @@ DAYS_PER_UNIT: dict[str, float] = {
     "weeks": DAYS_PER_WEEK,
     "months": DAYS_PER_MONTH,
     "years": DAYS_PER_YEAR,
+    # Singular names, as used for "a rate per year".
+    "day": 1.0,
+    "week": DAYS_PER_WEEK,
+    "month": DAYS_PER_MONTH,
+    "year": DAYS_PER_YEAR,
 }
 
 
@@ -31,11 +36,14 @@ def days_per_unit(unit: str) -> float:
     -------
     float
         Length of the unit in days.
+
     """
     try:
         return DAYS_PER_UNIT[unit]
     except KeyError:
-        raise ValueError(f"unknown time unit {unit!r}; use one of {sorted(DAYS_PER_UNIT)}") from None
+        raise ValueError(
+            f"unknown time unit {unit!r}; use one of {sorted(DAYS_PER_UNIT)}"
+        ) from None
 
 
 def months_to_time_units(months: float, time_unit: str) -> float:
@@ -59,5 +67,6 @@ def rate_per_time_unit(rate: float, rate_unit: str, time_unit: str) -> float:
     -------
     float
         ``(1 + rate) ** (time_unit / rate_unit) - 1``: the equivalent compound rate.
+
     """
     return (1.0 + rate) ** (days_per_unit(time_unit) / days_per_unit(rate_unit)) - 1.0

@@ -22,5 +22,7 @@ def flo_file() -> Path:
 @pytest.fixture
 def cdnow_file() -> Path:
     if not CDNOW_FILE.is_file():
-        pytest.skip(f"shared CDNOW data not found at {CDNOW_FILE} (needs ../shared beside the repo)")
+        pytest.skip(
+            f"shared CDNOW data not found at {CDNOW_FILE} (needs ../shared beside the repo)"
+        )
     return CDNOW_FILE

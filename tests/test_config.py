@@ -34,7 +34,11 @@ def test_shipped_configs_validate(name):
         ("[prediction]\nmargin = 1.5\n", "prediction.margin", "less than or equal to 1"),
         ("[prediction]\ncltv_horizon_months = 12.0\n", "prediction", "must be one of"),
         ("[analysis]\ntime_unit = 'fortnights'\n", "analysis.time_unit", "'days' or 'weeks'"),
-        ("[priors.bgnbd]\nr = { median = -1.0, log_sd = 1.0 }\n", "priors.bgnbd.r.median", "greater than 0"),
+        (
+            "[priors.bgnbd]\nr = { median = -1.0, log_sd = 1.0 }\n",
+            "priors.bgnbd.r.median",
+            "greater than 0",
+        ),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path, text, key, fragment):

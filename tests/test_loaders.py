@@ -12,7 +12,9 @@ from flo_bayes.io.load import prepare_input
 from flo_bayes.io.transaction_loader import load_transactions
 
 HEADER = ",".join(FLO_COLUMNS)
-GOOD = 'id1,Mobile,Offline,2020-01-01,2021-05-01,2021-04-01,2021-05-01,2.0,1.0,100.0,200.0,"[KADIN]"'
+GOOD = (
+    'id1,Mobile,Offline,2020-01-01,2021-05-01,2021-04-01,2021-05-01,2.0,1.0,100.0,200.0,"[KADIN]"'
+)
 
 
 def _write(tmp_path: Path, text: str, name: str = "in.csv", encoding: str = "utf-8") -> Path:
@@ -57,12 +59,17 @@ def test_flo_bad_rows_are_rejected_with_reasons(tmp_path):
     loaded = load_flo(_write(tmp_path, "\ufeff" + HEADER + "\n" + "\n".join(rows) + "\n"))
     _accounted(loaded)
     assert loaded.frame["customer_id"].to_list() == ["id1"]
-    reasons = dict(zip(loaded.rejected["line_number"], loaded.rejected["reason_codes"], strict=True))
+    reasons = dict(
+        zip(loaded.rejected["line_number"], loaded.rejected["reason_codes"], strict=True)
+    )
     assert reasons[3] == "unparseable_date"
     assert reasons[4].startswith("invalid_order_count")
     assert reasons[5] == "last_before_first"
     assert reasons[6] == "duplicate_customer_id"
-    assert "first_order_date" in loaded.rejected.filter(loaded.rejected["line_number"] == 3)["columns"].item()
+    assert (
+        "first_order_date"
+        in loaded.rejected.filter(loaded.rejected["line_number"] == 3)["columns"].item()
+    )
 
 
 def test_transactions_returns_rejected_zero_kept_and_holdout_accounted(tmp_path):

@@ -1,6 +1,7 @@
 """Model fits against published estimates (CDNOW) and against a simulator's known parameters."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -8,8 +9,6 @@ from flo_bayes.config import Config, load_config
 from flo_bayes.io.load import prepare_input
 from flo_bayes.simulate import DEFAULT_TRUE_PARAMETERS, simulate_flo_customers, write_flo_csv
 from flo_bayes.stages import diagnose, fit_models
-
-from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -48,7 +47,9 @@ def test_simulate_then_fit_recovers_known_parameters(tmp_path):
     path = tmp_path / "sim.csv"
     write_flo_csv(simulate_flo_customers(4000, seed=11), path)
     config = Config()
-    config = config.model_copy(update={"sampler": config.sampler.model_copy(update={"draws": 500, "tune": 500})})
+    config = config.model_copy(
+        update={"sampler": config.sampler.model_copy(update={"draws": 500, "tune": 500})}
+    )
     prepared = prepare_input(path, config)
     summary, _, gate = diagnose(fit_models(prepared.summary, config), config)
     for row in summary.iter_rows(named=True):

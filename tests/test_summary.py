@@ -39,7 +39,9 @@ def test_transaction_summary_definitions():
 
 
 def test_transaction_summary_in_days_keeps_first_appearance_order():
-    log = _log([("z", date(2021, 5, 1), 1.0), ("y", date(2021, 4, 1), 2.0), ("z", date(2021, 5, 3), 3.0)])
+    log = _log(
+        [("z", date(2021, 5, 1), 1.0), ("y", date(2021, 4, 1), 2.0), ("z", date(2021, 5, 3), 3.0)]
+    )
     s = build_transaction_summary(log, AD, "days").collect()
     assert s["customer_id"].to_list() == ["z", "y"]
     assert s.filter(pl.col("customer_id") == "z")["t_x"].item() == 2.0

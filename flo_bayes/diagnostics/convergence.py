@@ -16,10 +16,23 @@ import xarray as xr
 
 from flo_bayes.config import ConvergenceGate
 
-SUMMARY_COLUMNS = ("model", "parameter", "mean", "sd", "q03", "q97", "r_hat", "ess_bulk", "ess_tail", "mcse_mean")
+SUMMARY_COLUMNS = (
+    "model",
+    "parameter",
+    "mean",
+    "sd",
+    "q03",
+    "q97",
+    "r_hat",
+    "ess_bulk",
+    "ess_tail",
+    "mcse_mean",
+)
 
 
-def posterior_summary(model_name: str, posterior: xr.Dataset, parameters: tuple[str, ...]) -> pl.DataFrame:
+def posterior_summary(
+    model_name: str, posterior: xr.Dataset, parameters: tuple[str, ...]
+) -> pl.DataFrame:
     """One row per population parameter: mean, sd, 94 % interval, R-hat, ESS, MCSE.
 
     Parameters
@@ -35,6 +48,7 @@ def posterior_summary(model_name: str, posterior: xr.Dataset, parameters: tuple[
     -------
     polars.DataFrame
         Columns :data:`SUMMARY_COLUMNS`.
+
     """
     subset = posterior[list(parameters)]
     r_hat = az.rhat(subset)
@@ -125,6 +139,7 @@ def evaluate_gate(
     -------
     GateResult
         ``passed`` is true only if every check passes.
+
     """
     checks: list[dict] = []
     for row in summary.iter_rows(named=True):

@@ -1,4 +1,4 @@
-"""Prior against posterior, per parameter: does the data or the prior speak?"""
+"""Prior against posterior, per parameter: do the data or the prior speak."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def prior_posterior_table(
     polars.DataFrame
         Prior median, 5 % and 95 % quantiles and sd; posterior mean and sd; their sd ratio
         and a ``prior_dominates`` flag (ratio > 0.5).
+
     """
     rows = []
     for row in summary.iter_rows(named=True):

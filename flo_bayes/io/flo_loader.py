@@ -52,6 +52,7 @@ def load_flo(path: Path) -> LoadedInput:
     ------
     DataError
         When the file cannot be used at all (missing, empty, not UTF-8, missing columns).
+
     """
     raw = read_delimited(path, separator=",", has_header=True, names=None)
     require_columns(

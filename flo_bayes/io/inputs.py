@@ -32,6 +32,7 @@ class LoadedInput:
         The kept frame's column compared with the analysis date.
     extra_columns : list of str
         Columns in the file that the format does not use.
+
     """
 
     frame: pl.DataFrame
@@ -60,6 +61,7 @@ def resolve_analysis_date(loaded: LoadedInput, fixed: date | None, offset_days: 
     ------
     DataError
         When no valid rows are left to derive the date from.
+
     """
     if fixed is not None:
         return fixed

@@ -45,6 +45,7 @@ def prepare_input(path: Path, config: Config) -> PreparedInput:
     -------
     PreparedInput
         Row accounting holds: ``loaded.rows_read == len(loaded.frame) + len(loaded.rejected)``.
+
     """
     loaded = load_input(path, config)
     analysis_date = resolve_analysis_date(

@@ -22,6 +22,7 @@ def read_text(path: Path) -> str:
     ------
     DataError
         If the file is missing, empty, or not UTF-8 (naming the line of the first bad byte).
+
     """
     if not path.is_file():
         raise DataError("input file not found; check the path given to --data", path=path)
@@ -39,7 +40,9 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def read_delimited(path: Path, *, separator: str, has_header: bool, names: list[str] | None) -> pl.DataFrame:
+def read_delimited(
+    path: Path, *, separator: str, has_header: bool, names: list[str] | None
+) -> pl.DataFrame:
     """Read a delimited file with every field as a string, plus its physical line number.
 
     Parameters
@@ -58,6 +61,7 @@ def read_delimited(path: Path, *, separator: str, has_header: bool, names: list[
     polars.DataFrame
         String columns, the ``line_number`` (1 = first line of the file) and the row's
         fields joined by commas as ``raw_row`` (kept for the rejected-rows file).
+
     """
     text = read_text(path)
     first_data_line = 2 if has_header else 1
@@ -87,7 +91,9 @@ def read_delimited(path: Path, *, separator: str, has_header: bool, names: list[
     )
 
 
-def _read_whitespace(text: str, *, has_header: bool, names: list[str] | None, path: Path) -> pl.DataFrame:
+def _read_whitespace(
+    text: str, *, has_header: bool, names: list[str] | None, path: Path
+) -> pl.DataFrame:
     lines = pl.DataFrame({"line": text.splitlines()})
     fields = lines.select(pl.col("line").str.strip_chars().str.extract_all(r"\S+").alias("fields"))
     if has_header:
@@ -96,10 +102,10 @@ def _read_whitespace(text: str, *, has_header: bool, names: list[str] | None, pa
     else:
         header = list(names or [])
     width = len(header)
-    columns = [pl.col("fields").list.get(i, null_on_oob=True).alias(name) for i, name in enumerate(header)]
-    frame = fields.select(
-        *columns, pl.col("fields").list.len().alias("_field_count")
-    )
+    columns = [
+        pl.col("fields").list.get(i, null_on_oob=True).alias(name) for i, name in enumerate(header)
+    ]
+    frame = fields.select(*columns, pl.col("fields").list.len().alias("_field_count"))
     if frame.height and frame["_field_count"].max() == 0:
         raise DataError("no fields found on any line", path=path)
     return frame.with_columns((pl.col("_field_count") != width).alias("_wrong_field_count")).drop(
@@ -124,6 +130,7 @@ def require_columns(frame: pl.DataFrame, required: list[str], *, path: Path, hin
         Named in the message.
     hint : str
         What the user should do.
+
     """
     present = [c for c in frame.columns if c not in (LINE_NUMBER, RAW_ROW)]
     missing = [c for c in required if c not in present]

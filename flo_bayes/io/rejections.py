@@ -29,6 +29,7 @@ class RowCheck:
         The input column the rule is about.
     detail : str
         What is wrong and how to fix it.
+
     """
 
     is_bad: pl.Expr
@@ -51,6 +52,7 @@ def apply_checks(frame: pl.DataFrame, checks: list[RowCheck]) -> tuple[pl.DataFr
     -------
     kept, rejected : polars.DataFrame
         ``kept`` has the input columns; ``rejected`` has :data:`REJECTED_COLUMNS`.
+
     """
     if not checks:
         return frame, empty_rejections()
@@ -87,7 +89,6 @@ def empty_rejections() -> pl.DataFrame:
             "raw_row": pl.Utf8,
         }
     )
-
 
 
 def reason_counts(rejected: pl.DataFrame) -> dict[str, int]:

@@ -41,6 +41,7 @@ def load_transactions(path: Path, layout: TransactionLayout) -> LoadedInput:
     ------
     DataError
         When the file cannot be used at all.
+
     """
     raw = read_delimited(
         path,

@@ -19,6 +19,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     ----------
     path : Path
         Final destination; its folder is created if needed.
+
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -45,7 +46,9 @@ def write_frame(frame: pl.DataFrame, path: Path) -> Path:
 def write_json(data: dict, path: Path) -> Path:
     """Write JSON (UTF-8, indented, keys in insertion order) atomically."""
     with atomic_path(path) as temporary:
-        temporary.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
+        temporary.write_text(
+            json.dumps(data, indent=2, default=str, ensure_ascii=False), encoding="utf-8"
+        )
     return path
 
 

@@ -103,6 +103,7 @@ def fit_bgnbd(
     -------
     pymc_marketing.clv.BetaGeoModel
         The fitted model.
+
     """
     model = BetaGeoModel(model_config={name: prior.to_pymc() for name, prior in priors.items()})
     return _fit(model, bgnbd_data(summary), settings, seed)
@@ -128,6 +129,7 @@ def fit_gamma_gamma(
     -------
     pymc_marketing.clv.GammaGammaModel
         The fitted model.
+
     """
     model = GammaGammaModel(model_config={name: prior.to_pymc() for name, prior in priors.items()})
     return _fit(model, gamma_gamma_data(summary), settings, seed)

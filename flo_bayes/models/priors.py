@@ -39,7 +39,10 @@ class ResolvedPrior:
         """Prior quantiles, for prior-vs-posterior tables."""
         from scipy.stats import norm
 
-        return [float(math.exp(math.log(self.median) + self.log_sd * norm.ppf(p))) for p in probabilities]
+        return [
+            float(math.exp(math.log(self.median) + self.log_sd * norm.ppf(p)))
+            for p in probabilities
+        ]
 
     @property
     def sd(self) -> float:
@@ -66,6 +69,7 @@ def bgnbd_priors(config: BetaGeoPriors, time_unit: str) -> dict[str, ResolvedPri
     -------
     dict of str to ResolvedPrior
         Keys ``r``, ``alpha``, ``a``, ``b``.
+
     """
     return {
         "r": _resolve("r", config.r),
@@ -75,7 +79,9 @@ def bgnbd_priors(config: BetaGeoPriors, time_unit: str) -> dict[str, ResolvedPri
     }
 
 
-def gamma_gamma_priors(config: GammaGammaPriors, spend_per_purchase: np.ndarray) -> dict[str, ResolvedPrior]:
+def gamma_gamma_priors(
+    config: GammaGammaPriors, spend_per_purchase: np.ndarray
+) -> dict[str, ResolvedPrior]:
     """Resolve the Gamma-Gamma priors; an ``auto`` median of ``v`` follows the data's currency.
 
     Parameters
@@ -89,6 +95,7 @@ def gamma_gamma_priors(config: GammaGammaPriors, spend_per_purchase: np.ndarray)
     -------
     dict of str to ResolvedPrior
         Keys ``p``, ``q``, ``v``.
+
     """
     p = _resolve("p", config.p)
     q = _resolve("q", config.q)

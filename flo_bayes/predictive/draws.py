@@ -57,6 +57,7 @@ from flo_bayes.predictive._validation import (
     check_same_customers,
     check_spend_inputs,
 )
+from flo_bayes.predictive.expected import probability_alive
 from flo_bayes.predictive.population import PopulationDraws
 
 COUNT_DTYPE = np.int32
@@ -126,7 +127,8 @@ def _draw_geometric_cap(rng: np.random.Generator, p_drop: np.ndarray) -> np.ndar
     """Geometric(p) on {1, 2, ...} by inversion, as float (``inf``-safe for ``p -> 0``)."""
     rate = -np.log1p(-p_drop)
     e = rng.standard_exponential(p_drop.shape[0])
-    return np.floor(e / np.maximum(rate, np.finfo(np.float64).tiny)) + 1.0
+    with np.errstate(over="ignore"):  # p ~ 0: the cap overflows to inf, as it should
+        return np.floor(e / np.maximum(rate, np.finfo(np.float64).tiny)) + 1.0
 
 
 def _draw_nu(
@@ -248,8 +250,8 @@ def simulate_customers(
     margin = check_positive_scalar("margin", margin, allow_zero=True)
     S = draws.n_draws
 
-    # 1. alive at T
-    p_alive = mixture_probability_alive(draws, x, t_x, T)
+    # 1. alive at T (closed form of the mixture weights; equal, and cheaper than betaln)
+    p_alive = probability_alive(draws, x, t_x, T)
     alive = rng.random((S, n)) < p_alive
     flat = np.flatnonzero(alive)
     s_idx, c_idx = np.divmod(flat, n)

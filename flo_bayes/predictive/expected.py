@@ -33,9 +33,12 @@ draws apply to each simulated purchase at its own time. It is computed by parts,
 ``V = (1 + d)**(-h) E(h) + delta * integral_0^h (1 + d)**(-t) E(t) dt`` with
 ``delta = log(1 + d)``, the remaining integral by Gauss-Legendre quadrature with ``n_nodes``
 nodes on ``[0, h]``. ``E(t)`` is smooth (analytic for ``t > -(alpha + T)``) and the integral
-is a ``delta * h`` sized correction, so 6 nodes give a relative error below ~1e-6 for
-realistic parameters (a test checks this against a 20,000-step grid). A step grid
-``sum_k dE_k (1 + d)**(-t_k)`` -- pymc-marketing's form -- is only first-order accurate
+is a ``delta * h`` sized correction, so few nodes suffice. Measured against a 20,000-step
+grid in a steep case (``alpha + T`` = 1.5 weeks, 26 weeks, ``d`` = 1 % a week, i.e. 68 % a
+year) the relative error is 3e-5 with the default 4 nodes, 2e-6 with 6 and 1e-9 with 12;
+it scales with ``d``, so at a realistic 0.2 % a week 4 nodes give ~6e-6. Each node costs one
+``hyp2f1`` evaluation per draw and distinct ``(x, T)`` pair, the dominant cost of scoring.
+A step grid ``sum_k dE_k (1 + d)**(-t_k)`` -- pymc-marketing's form -- is only first-order accurate
 (relative error ~ ``delta * step / 2``) and would need hundreds of ``hyp2f1`` evaluations per
 customer for the same accuracy. With ``d == 0`` the result is exactly ``E(h)``.
 """
@@ -53,7 +56,7 @@ from flo_bayes.predictive._validation import (
 )
 from flo_bayes.predictive.population import PopulationDraws
 
-DEFAULT_QUADRATURE_NODES = 6
+DEFAULT_QUADRATURE_NODES = 4
 
 
 def probability_alive(
@@ -80,13 +83,13 @@ def probability_alive(
     return np.where(x == 0, 1.0, expit(-log_div))
 
 
-def _unique_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def unique_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return distinct ``(x, T)`` pairs and the inverse index mapping customers to them."""
     pairs, inverse = np.unique(np.stack([x, T], axis=1), axis=0, return_inverse=True)
     return pairs[:, 0], pairs[:, 1], inverse.reshape(-1)
 
 
-def _alive_expectation_unique(
+def alive_expectation_unique(
     draws: PopulationDraws, ux: np.ndarray, uT: np.ndarray, t: float
 ) -> np.ndarray:
     """``E[N(T, T+t] | alive]`` on distinct pairs, shape ``(S, U)`` (FHL eq. 10 numerator)."""
@@ -104,6 +107,39 @@ def _alive_expectation_unique(
             f"e.g. x={ux[bad[0]]}, T={uT[bad[0]]}, t={t}"
         )
     return value
+
+
+def discounted_alive_expectation_unique(
+    draws: PopulationDraws,
+    ux: np.ndarray,
+    uT: np.ndarray,
+    horizon: float,
+    discount_rate_per_time_unit: float,
+    n_nodes: int = DEFAULT_QUADRATURE_NODES,
+    *,
+    at_horizon: np.ndarray | None = None,
+) -> np.ndarray:
+    """Discounted expected purchases given alive, on distinct ``(x, T)`` pairs, ``(S, U)``.
+
+    Building block of :func:`expected_discounted_purchases` for callers that already hold
+    the distinct pairs (the scoring stage). ``at_horizon`` may pass the already computed
+    undiscounted ``E[N(T, T+h] | alive]`` to save one ``hyp2f1`` evaluation.
+    """
+    if n_nodes < 1:
+        raise ValueError("n_nodes must be >= 1")
+    if at_horizon is None:
+        at_horizon = alive_expectation_unique(draws, ux, uT, horizon)
+    if discount_rate_per_time_unit == 0:
+        return at_horizon
+    delta = np.log1p(discount_rate_per_time_unit)
+    nodes, weights = np.polynomial.legendre.leggauss(n_nodes)
+    integral = np.zeros_like(at_horizon)
+    for node, weight in zip(nodes, weights, strict=True):
+        t_j = 0.5 * horizon * (node + 1.0)
+        integral += (0.5 * horizon * weight * np.exp(-delta * t_j)) * alive_expectation_unique(
+            draws, ux, uT, float(t_j)
+        )
+    return np.exp(-delta * horizon) * at_horizon + delta * integral
 
 
 def expected_purchases_alive(
@@ -128,8 +164,8 @@ def expected_purchases_alive(
     """
     x, _, T = check_history(x, np.zeros_like(np.asarray(T, dtype=np.float64)), T)
     t = check_positive_scalar("t", t, allow_zero=True)
-    ux, uT, inverse = _unique_pairs(x, T)
-    return _alive_expectation_unique(draws, ux, uT, t)[:, inverse]
+    ux, uT, inverse = unique_pairs(x, T)
+    return alive_expectation_unique(draws, ux, uT, t)[:, inverse]
 
 
 def expected_purchases(
@@ -218,20 +254,8 @@ def expected_discounted_purchases(
     d = check_positive_scalar(
         "discount_rate_per_time_unit", discount_rate_per_time_unit, allow_zero=True
     )
-    if n_nodes < 1:
-        raise ValueError("n_nodes must be >= 1")
-    ux, uT, inverse = _unique_pairs(x, T)
-    alive_value = _alive_expectation_unique(draws, ux, uT, h)
-    if d > 0:
-        delta = np.log1p(d)
-        nodes, weights = np.polynomial.legendre.leggauss(n_nodes)
-        times = 0.5 * h * (nodes + 1.0)
-        integral = np.zeros_like(alive_value)
-        for t_j, w_j in zip(times, weights, strict=True):
-            integral += (0.5 * h * w_j * np.exp(-delta * t_j)) * _alive_expectation_unique(
-                draws, ux, uT, float(t_j)
-            )
-        alive_value = np.exp(-delta * h) * alive_value + delta * integral
+    ux, uT, inverse = unique_pairs(x, T)
+    alive_value = discounted_alive_expectation_unique(draws, ux, uT, h, d, n_nodes)
     return probability_alive(draws, x, t_x, T) * alive_value[:, inverse]
 
 

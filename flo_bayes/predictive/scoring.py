@@ -43,10 +43,11 @@ from flo_bayes.predictive._validation import (
 from flo_bayes.predictive.columns import band_labels, data_dictionary, threshold_label
 from flo_bayes.predictive.draws import simulate_customers
 from flo_bayes.predictive.expected import (
-    expected_discounted_purchases,
-    expected_purchases_alive,
+    alive_expectation_unique,
+    discounted_alive_expectation_unique,
     expected_spend,
     probability_alive,
+    unique_pairs,
 )
 from flo_bayes.predictive.intervals import (
     QUANTILE_METHOD,
@@ -186,7 +187,6 @@ def _expectation_pass(
     exp_level = settings.expectation_band_level
     exp_probs = band_probabilities(exp_level)
     lo_label, hi_label = band_labels(exp_level)
-    d = settings.discount_rate_per_time_unit
     h_c = settings.cltv_horizon
     order = np.lexsort((cust.T, cust.x))
 
@@ -196,27 +196,33 @@ def _expectation_pass(
     def run(start: int) -> None:
         rows = order[start : start + chunk_size]
         x, t_x, T = cust.x[rows], cust.t_x[rows], cust.T[rows]
+        ux, uT, inverse = unique_pairs(x, T)
         p_alive = probability_alive(draws, x, t_x, T)
         lo, hi = band(p_alive)
         out.put("p_alive", rows, p_alive.mean(axis=0))
         out.put(f"p_alive_{lo_label}", rows, lo)
         out.put(f"p_alive_{hi_label}", rows, hi)
-        count = None
+        at_cltv_horizon = None
         for name, length in settings.horizons.items():
-            purchases = p_alive * expected_purchases_alive(draws, x, T, length)
+            alive_value = alive_expectation_unique(draws, ux, uT, length)
+            purchases = p_alive * alive_value[:, inverse]
             out.put(f"expected_purchases_{name}", rows, purchases.mean(axis=0))
-            if name == h_c and d == 0:
-                count = purchases
-        if count is None:
-            count = expected_discounted_purchases(
-                draws,
-                x,
-                t_x,
-                T,
-                settings.cltv_horizon_length,
-                d,
-                n_nodes=settings.quadrature_nodes,
+            if name == h_c:
+                at_cltv_horizon = alive_value
+        count = (
+            p_alive
+            * (
+                discounted_alive_expectation_unique(
+                    draws,
+                    ux,
+                    uT,
+                    settings.cltv_horizon_length,
+                    settings.discount_rate_per_time_unit,
+                    settings.quadrature_nodes,
+                    at_horizon=at_cltv_horizon,
+                )[:, inverse]
             )
+        )
         spend = expected_spend(draws, cust.gg_n[rows], cust.gg_mean[rows])
         out.put("expected_spend_per_purchase", rows, spend.mean(axis=0))
         cltv = settings.margin * count * spend

@@ -98,6 +98,18 @@ def simulate_customers_truth(
 
 
 @pytest.fixture(scope="session")
+def truth() -> dict[str, float]:
+    """The known population parameters of the simulator."""
+    return dict(TRUTH)
+
+
+@pytest.fixture(scope="session")
+def simulate_truth():
+    """The truth simulator, :func:`simulate_customers_truth`."""
+    return simulate_customers_truth
+
+
+@pytest.fixture(scope="session")
 def truth_draws() -> PopulationDraws:
     """Population draws that all equal the simulation truth (S = 1000)."""
     return PopulationDraws.constant(**TRUTH, n_draws=1000)
@@ -124,11 +136,21 @@ def fitted_models():
         ["customer_id", "frequency", "recency", "T"]
     ]
     bg = BetaGeoModel()
-    bg.fit(rfm, nuts_sampler="nutpie", chains=2, draws=200, tune=300, progressbar=False, random_seed=1)
+    bg.fit(
+        rfm, nuts_sampler="nutpie", chains=2, draws=200, tune=300, progressbar=False, random_seed=1
+    )
     repeaters = pdf[pdf["x"] > 0]
     gg_data = repeaters.rename(columns={"x": "frequency", "gg_mean": "monetary_value"})[
         ["customer_id", "frequency", "monetary_value"]
     ]
     gg = GammaGammaModel()
-    gg.fit(gg_data, nuts_sampler="nutpie", chains=2, draws=200, tune=300, progressbar=False, random_seed=2)
+    gg.fit(
+        gg_data,
+        nuts_sampler="nutpie",
+        chains=2,
+        draws=200,
+        tune=300,
+        progressbar=False,
+        random_seed=2,
+    )
     return bg, gg, sim.frame

@@ -1,0 +1,91 @@
+"""Warnings about what the data cannot tell the models, for the analyst to read.
+
+These do not stop a run: they say where the numbers rest on assumptions or priors.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+# P(alive) above this counts as "near 1".
+P_ALIVE_NEAR_ONE = 0.95
+# Warn when more than this share of customers has P(alive) near 1.
+P_ALIVE_NEAR_ONE_SHARE = 0.9
+# Spend per purchase above this many times the median is reported as extreme.
+MONETARY_OUTLIER_FACTOR = 20.0
+
+
+def data_warnings(customers: pl.DataFrame, prior_check: pl.DataFrame) -> list[dict]:
+    """Collect the warnings that apply to a fitted run.
+
+    Parameters
+    ----------
+    customers : polars.DataFrame
+        Exported customer table (``p_alive``, ``x``, ``t_x``, ``T``, ``gg_mean`` ...).
+    prior_check : polars.DataFrame
+        Prior-vs-posterior table (``prior_dominates`` flag per parameter).
+
+    Returns
+    -------
+    list of dict
+        Each with ``code`` and ``message``.
+
+    """
+    found: list[dict] = []
+    n = customers.height
+    if "p_alive" in customers.columns and n:
+        share = float((customers["p_alive"] > P_ALIVE_NEAR_ONE).mean())
+        if share > P_ALIVE_NEAR_ONE_SHARE:
+            found.append(
+                {
+                    "code": "dropout_weakly_identified",
+                    "message": f"{share:.0%} of customers have P(alive) > {P_ALIVE_NEAR_ONE}: "
+                    "the data hold little evidence of dropout (e.g. a file of recently active "
+                    "customers only), so the dropout parameters a, b rest largely on the prior "
+                    "and P(alive) is near 1 almost everywhere. Treat long-horizon CLTV with care.",
+                }
+            )
+    dominated = prior_check.filter(pl.col("prior_dominates"))
+    for row in dominated.iter_rows(named=True):
+        found.append(
+            {
+                "code": "prior_dominates",
+                "message": f"{row['model']}.{row['parameter']}: posterior sd "
+                f"{row['posterior_sd']:.3g} is {row['posterior_to_prior_sd']:.0%} of the prior sd; "
+                "the data barely inform this parameter, so its value reflects the prior.",
+            }
+        )
+    t_zero = int((customers["T"] == 0).sum())
+    if t_zero:
+        found.append(
+            {
+                "code": "customers_with_T_zero",
+                "message": f"{t_zero} customers made their first purchase on the analysis date "
+                "(T = 0); they carry no information about purchase rates and get the "
+                "population's prediction.",
+            }
+        )
+    same_instant = int(((customers["x"] > 0) & (customers["t_x"] == 0)).sum())
+    if same_instant:
+        found.append(
+            {
+                "code": "repeat_purchases_on_first_day",
+                "message": f"{same_instant} customers have repeat purchases but first = last "
+                "purchase date (t_x = 0); the BG/NBD model treats them as purchases at one "
+                "instant, which slightly overstates their dropout risk.",
+            }
+        )
+    spend = customers.filter(pl.col("gg_n") > 0)["gg_mean"]
+    if spend.len():
+        median = float(spend.median())
+        extreme = int((spend > MONETARY_OUTLIER_FACTOR * median).sum())
+        if extreme:
+            found.append(
+                {
+                    "code": "extreme_spend",
+                    "message": f"{extreme} customers spend more than {MONETARY_OUTLIER_FACTOR:g}x "
+                    f"the median ({median:.2f}) per purchase; they are kept as they are (no "
+                    "capping) and the Gamma-Gamma model shrinks them towards the population mean.",
+                }
+            )
+    return found

@@ -1,0 +1,90 @@
+"""Segmentation stage: RFM scores, segments, tiers, profiles and target lists, written to disk."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from flo_bayes.io.writers import write_frame
+from flo_bayes.run_folder import RunFolder
+from flo_bayes.segmentation import (
+    SegmentationConfig,
+    build_profiles,
+    segment_customers,
+    select_targets,
+)
+
+SEGMENT_COLUMNS = (
+    "recency_score",
+    "frequency_score",
+    "monetary_score",
+    "RF_SCORE",
+    "RFM_SCORE",
+    "segment",
+    "tier",
+    "tier_label",
+)
+
+
+def segment_and_profile(
+    summary: pl.DataFrame, config: SegmentationConfig, folder: RunFolder
+) -> pl.DataFrame:
+    """Score and segment the customers and write segment and tier profiles.
+
+    Parameters
+    ----------
+    summary : polars.DataFrame
+        Customer summary in file order.
+    config : SegmentationConfig
+        Segment map, tier map and language.
+    folder : RunFolder
+        Where ``segments/*.csv`` go.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``summary`` with :data:`SEGMENT_COLUMNS` added.
+
+    """
+    segmented = segment_customers(summary, config)
+    for name, by in (("segment", "segment"), ("tier", ["tier", "tier_label"])):
+        tables = build_profiles(segmented, by)
+        write_frame(csv_ready(tables.summary), folder.segments_dir / f"{name}_profiles.csv")
+        for label, table in (
+            ("order_channel_mix", tables.order_channel_mix),
+            ("last_order_channel_mix", tables.last_order_channel_mix),
+            ("category_mix", tables.category_mix),
+        ):
+            if table is not None:
+                write_frame(csv_ready(table), folder.segments_dir / f"{name}_{label}.csv")
+    return segmented
+
+
+def export_target_lists(
+    customers: pl.DataFrame, config: SegmentationConfig, folder: RunFolder
+) -> dict[str, int]:
+    """Write one CSV per configured target list; return their sizes.
+
+    Target lists whose filters need columns the data lack (a category filter on a plain
+    transaction log) are skipped and reported with size ``-1``.
+    """
+    sizes: dict[str, int] = {}
+    for target in config.target_lists:
+        try:
+            selected = select_targets(customers, target, config)
+        except ValueError:
+            sizes[target.name] = -1
+            continue
+        write_frame(csv_ready(selected), folder.targets_dir / f"{target.name}.csv")
+        sizes[target.name] = selected.height
+    return sizes
+
+
+def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """Make every column CSV-writable: lists joined with '|', enums as text."""
+    return frame.with_columns(
+        [
+            pl.col(name).list.join("|") if dtype == pl.List(pl.Utf8) else pl.col(name).cast(pl.Utf8)
+            for name, dtype in frame.schema.items()
+            if isinstance(dtype, pl.List | pl.Enum | pl.Categorical)
+        ]
+    )
