@@ -142,9 +142,14 @@ class SamplerSettings(_Section):
 
     backend: Literal["nutpie", "pymc"] = "nutpie"
     mass_matrix: Literal["low_rank", "diag"] = "low_rank"
+    likelihood: Literal["grouped", "library"] = Field(
+        "grouped",
+        description="'grouped': the distinct-value likelihood (same density, faster); "
+        "'library': pymc-marketing's own graph.",
+    )
     chains: Annotated[int, Field(ge=1, le=64)] = 4
-    draws: Annotated[int, Field(ge=10, le=100_000)] = 1000
-    tune: Annotated[int, Field(ge=10, le=100_000)] = 1000
+    draws: Annotated[int, Field(ge=10, le=100_000)] = 500
+    tune: Annotated[int, Field(ge=10, le=100_000)] = 500
     target_accept: Probability = 0.8
     cores: Annotated[int, Field(ge=1, le=256)] = 2
 

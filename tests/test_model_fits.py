@@ -56,3 +56,32 @@ def test_simulate_then_fit_recovers_known_parameters(tmp_path):
         value = getattr(truth, row["parameter"])
         assert row["q03"] <= value <= row["q97"], (row["parameter"], value, row["q03"], row["q97"])
     assert summary["r_hat"].is_finite().all()
+
+
+def test_saved_posteriors_open_with_pymc_marketing_and_arviz(tmp_path):
+    import arviz as az
+    from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
+
+    from flo_bayes.stages import save_model
+
+    path = tmp_path / "sim.csv"
+    write_flo_csv(simulate_flo_customers(300, seed=5), path)
+    config = Config()
+    config = config.model_copy(
+        update={
+            "sampler": config.sampler.model_copy(update={"draws": 100, "tune": 100, "chains": 2})
+        }
+    )
+    fitted = fit_models(prepare_input(path, config).summary, config)
+    save_model(fitted.bgnbd, tmp_path / "bgnbd.nc", keep_fit_data=True)
+    save_model(fitted.gamma_gamma, tmp_path / "gg.nc", keep_fit_data=True)
+    bg = BetaGeoModel.load(str(tmp_path / "bgnbd.nc"))
+    gg = GammaGammaModel.load(str(tmp_path / "gg.nc"))
+    assert float(bg.fit_result["r"].mean()) == pytest.approx(
+        float(fitted.bgnbd.fit_result["r"].mean())
+    )
+    assert bg.expected_probability_alive().shape[-1] == 300
+    assert float(gg.fit_result["p"].mean()) == pytest.approx(
+        float(fitted.gamma_gamma.fit_result["p"].mean())
+    )
+    assert "posterior" in az.from_netcdf(tmp_path / "bgnbd.nc").children

@@ -13,6 +13,8 @@ import polars as pl
 from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
 from flo_bayes.config import SamplerSettings
+from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
+from flo_bayes.models.fast_gamma_gamma import FastGammaGammaModel
 from flo_bayes.models.priors import ResolvedPrior
 
 BGNBD_PARAMETERS = ("r", "alpha", "a", "b")
@@ -105,7 +107,8 @@ def fit_bgnbd(
         The fitted model.
 
     """
-    model = BetaGeoModel(model_config={name: prior.to_pymc() for name, prior in priors.items()})
+    model_class = FastBetaGeoModel if settings.likelihood == "grouped" else BetaGeoModel
+    model = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
     return _fit(model, bgnbd_data(summary), settings, seed)
 
 
@@ -131,5 +134,6 @@ def fit_gamma_gamma(
         The fitted model.
 
     """
-    model = GammaGammaModel(model_config={name: prior.to_pymc() for name, prior in priors.items()})
+    model_class = FastGammaGammaModel if settings.likelihood == "grouped" else GammaGammaModel
+    model = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
     return _fit(model, gamma_gamma_data(summary), settings, seed)
