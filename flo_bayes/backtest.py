@@ -1,0 +1,281 @@
+"""Backtest on a transaction log: fit on a calibration period, predict the holdout per customer.
+
+The figures (``backtest.json``) are what a user needs to decide whether to trust the
+intervals: the share of customers whose actual holdout purchase count falls in their 50 % and
+90 % predictive intervals (judged with the randomised PIT, the same rule as everywhere: see
+:mod:`flo_bayes.predictive.intervals`), the actual total of holdout purchases against the
+predicted total's mean and 90 % band, and the same for holdout spend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from matplotlib.figure import Figure
+
+from flo_bayes.config import Config
+from flo_bayes.errors import UserInputError
+from flo_bayes.io.inputs import cut_at_analysis_date
+from flo_bayes.io.load import load_input
+from flo_bayes.io.writers import atomic_path, write_frame, write_json
+from flo_bayes.predictive.expected import expected_purchases
+from flo_bayes.predictive.intervals import interval_coverage
+from flo_bayes.predictive.scoring import score_customers
+from flo_bayes.predictive.settings import ScoringSettings
+from flo_bayes.stages import diagnose, fit_models, population_draws
+from flo_bayes.summary import build_transaction_summary
+from flo_bayes.units import days_per_unit
+
+# Calibration frequencies shown one by one in the calibration-vs-holdout plot; more are pooled.
+MAX_FREQUENCY_BIN = 7
+# Posterior draws used for the weekly tracking curve (closed-form expectations per week).
+TRACKING_DRAWS = 200
+
+
+@dataclass(frozen=True)
+class HoldoutActuals:
+    """Each calibration customer's actual holdout purchases (occasions) and spend."""
+
+    purchases: np.ndarray
+    spend: np.ndarray
+    weekly_cumulative: np.ndarray
+
+
+def holdout_actuals(
+    transactions: pl.DataFrame, customer_ids: pl.Series, calibration_end: date, holdout_end: date
+) -> HoldoutActuals:
+    """Count holdout occasions (same-day purchases merged) and spend per calibration customer."""
+    holdout = transactions.filter(
+        (pl.col("date") > calibration_end) & (pl.col("date") <= holdout_end)
+    )
+    occasions = holdout.group_by("customer_id", "date").agg(pl.col("amount").sum())
+    per_customer = occasions.group_by("customer_id").agg(
+        pl.len().alias("purchases"), pl.col("amount").sum().alias("spend")
+    )
+    aligned = (
+        pl.DataFrame({"customer_id": customer_ids})
+        .join(per_customer, on="customer_id", how="left", maintain_order="left")
+        .fill_null(0)
+    )
+    known = occasions.join(
+        pl.DataFrame({"customer_id": customer_ids}), on="customer_id", how="semi"
+    )
+    n_weeks = _holdout_weeks(calibration_end, holdout_end)
+    week = ((known["date"] - calibration_end).dt.total_days() - 1) // 7
+    weekly = np.bincount(week.to_numpy(), minlength=n_weeks)[:n_weeks]
+    return HoldoutActuals(
+        purchases=aligned["purchases"].to_numpy().astype(np.int64),
+        spend=aligned["spend"].to_numpy().astype(np.float64),
+        weekly_cumulative=np.cumsum(weekly),
+    )
+
+
+def _holdout_weeks(calibration_end: date, holdout_end: date) -> int:
+    return int(np.ceil((holdout_end - calibration_end).days / 7))
+
+
+def run_backtest(
+    data: Path, config: Config, calibration_end: date, holdout_end: date | None, out: Path
+) -> dict:
+    """Fit on the calibration period, score the holdout and write the backtest results.
+
+    Parameters
+    ----------
+    data : Path
+        Transaction log.
+    config : Config
+        Run configuration (format must be ``transactions``).
+    calibration_end : datetime.date
+        Last day of the calibration period.
+    holdout_end : datetime.date, optional
+        Last day of the holdout (default: the log's last date).
+    out : Path
+        Folder for ``backtest.json``, plots and the per-customer table.
+
+    Returns
+    -------
+    dict
+        The content of ``backtest.json``.
+
+    """
+    if config.data.format != "transactions":
+        raise UserInputError("backtest needs a transaction log: set data.format = 'transactions'")
+    loaded = load_input(data, config)
+    all_rows = loaded.frame
+    last_date = all_rows["date"].max()
+    holdout_end = holdout_end or last_date
+    if holdout_end <= calibration_end:
+        raise UserInputError(
+            f"--holdout-end {holdout_end} must be after --calibration-end {calibration_end}"
+        )
+    calibration = cut_at_analysis_date(loaded, calibration_end)
+    unit = config.analysis.time_unit
+    summary = build_transaction_summary(calibration.frame.lazy(), calibration_end, unit).collect()
+    fitted = fit_models(summary, config)
+    posterior, _, gate = diagnose(fitted, config)
+    actuals = holdout_actuals(all_rows, summary["customer_id"], calibration_end, holdout_end)
+
+    horizon = (holdout_end - calibration_end).days / days_per_unit(unit)
+    settings = ScoringSettings(
+        horizons={"holdout": horizon},
+        cltv_horizon="holdout",
+        interval_levels=tuple(config.prediction.interval_levels),
+        time_unit=unit,
+        currency=config.prediction.currency,
+    )
+    draws = population_draws(fitted, config)
+    result = score_customers(
+        summary.select("customer_id", "x", "t_x", "T", "gg_n", "gg_mean"),
+        draws,
+        settings,
+        seed=config.seed,
+        chunk_size=config.prediction.chunk_size,
+        actual_purchases={"holdout": actuals.purchases},
+        actual_value=actuals.spend,
+    )
+    table = result.table
+    levels = (0.5, 0.9)
+    count_cover = interval_coverage(table["purchases_holdout_pit"].to_numpy(), levels)
+    spend_cover = interval_coverage(table["cltv_holdout_pit"].to_numpy(), levels)
+    totals = result.purchase_totals["holdout"]
+    report = {
+        "data": str(data),
+        "calibration_end": str(calibration_end),
+        "holdout_end": str(holdout_end),
+        "time_unit": unit,
+        "holdout_length": horizon,
+        "customers": summary.height,
+        "convergence_passed": gate.passed,
+        "interval_rule": settings.count_interval_rule,
+        "coverage_50": count_cover[0.5],
+        "coverage_90": count_cover[0.9],
+        "holdout_actual_total": int(actuals.purchases.sum()),
+        "holdout_predicted_mean": float(totals.mean()),
+        "holdout_predicted_q05": float(np.quantile(totals, 0.05)),
+        "holdout_predicted_q95": float(np.quantile(totals, 0.95)),
+        "spend_coverage_50": spend_cover[0.5],
+        "spend_coverage_90": spend_cover[0.9],
+        "holdout_spend_actual_total": float(actuals.spend.sum()),
+        "holdout_spend_predicted_mean": float(result.cltv_total.mean()),
+        "holdout_spend_predicted_q05": float(np.quantile(result.cltv_total, 0.05)),
+        "holdout_spend_predicted_q95": float(np.quantile(result.cltv_total, 0.95)),
+        "posterior_summary": posterior.to_dicts(),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    per_customer = summary.select("customer_id", "x", "t_x", "T").with_columns(
+        pl.Series("holdout_purchases_actual", actuals.purchases),
+        pl.Series("holdout_spend_actual", actuals.spend),
+        table["purchases_holdout_pred_mean"],
+        table["purchases_holdout_pred_q05"],
+        table["purchases_holdout_pred_q95"],
+        table["purchases_holdout_pit"],
+    )
+    write_frame(per_customer, out / "backtest_customers.parquet")
+    _save_figure(calibration_vs_holdout_figure(per_customer), out / "calibration_vs_holdout.png")
+    tracking = weekly_tracking(summary, draws, calibration_end, holdout_end, unit)
+    _save_figure(
+        tracking_figure(tracking, actuals.weekly_cumulative, totals, calibration_end),
+        out / "tracking_weekly.png",
+    )
+    write_json(report, out / "backtest.json")
+    return report
+
+
+def weekly_tracking(
+    summary: pl.DataFrame, draws, calibration_end: date, holdout_end: date, unit: str
+) -> np.ndarray:
+    """Expected cumulative holdout purchases of all customers, per week and posterior draw.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_weeks, S')`` with ``S' <= TRACKING_DRAWS`` evenly thinned draws.
+
+    """
+    keep = np.unique(
+        np.linspace(0, draws.n_draws - 1, min(TRACKING_DRAWS, draws.n_draws)).astype(int)
+    )
+    thinned = draws.take(keep)
+    x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
+    n_weeks = _holdout_weeks(calibration_end, holdout_end)
+    weeks_to_unit = 7.0 / days_per_unit(unit)
+    return np.stack(
+        [
+            expected_purchases(thinned, x, t_x, T, (week + 1) * weeks_to_unit).sum(axis=1)
+            for week in range(n_weeks)
+        ]
+    )
+
+
+def calibration_vs_holdout_figure(per_customer: pl.DataFrame):
+    """Mean holdout purchases by calibration frequency: actual against predicted."""
+    grouped = (
+        per_customer.with_columns(pl.col("x").clip(upper_bound=MAX_FREQUENCY_BIN).alias("bin"))
+        .group_by("bin")
+        .agg(
+            pl.col("holdout_purchases_actual").mean().alias("actual"),
+            pl.col("purchases_holdout_pred_mean").mean().alias("predicted"),
+            pl.len().alias("customers"),
+        )
+        .sort("bin")
+    )
+    figure = Figure(figsize=(7, 4.5))
+    axis = figure.subplots()
+    bins = grouped["bin"].to_numpy()
+    axis.plot(bins, grouped["actual"], "o-", label="actual", color="black")
+    axis.plot(bins, grouped["predicted"], "s--", label="predicted (BG/NBD)", color="tab:blue")
+    axis.set_xticks(bins, [f"{b}+" if b == MAX_FREQUENCY_BIN else str(b) for b in bins])
+    axis.set_xlabel("repeat purchases in the calibration period (x)")
+    axis.set_ylabel("mean purchases in the holdout")
+    axis.set_title("Calibration vs holdout")
+    axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def tracking_figure(
+    tracking: np.ndarray, actual_cumulative: np.ndarray, totals: np.ndarray, start: date
+):
+    """Weekly cumulative holdout purchases: actual, expected with 90 % band, final predictive band."""
+    weeks = np.arange(1, tracking.shape[0] + 1)
+    figure = Figure(figsize=(8, 4.5))
+    axis = figure.subplots()
+    axis.plot(weeks, actual_cumulative, color="black", label="actual")
+    axis.plot(
+        weeks, tracking.mean(axis=1), "--", color="tab:blue", label="expected (posterior mean)"
+    )
+    axis.fill_between(
+        weeks,
+        np.quantile(tracking, 0.05, axis=1),
+        np.quantile(tracking, 0.95, axis=1),
+        color="tab:blue",
+        alpha=0.25,
+        label="90 % band of the expectation",
+    )
+    axis.errorbar(
+        [weeks[-1]],
+        [totals.mean()],
+        yerr=[
+            [totals.mean() - np.quantile(totals, 0.05)],
+            [np.quantile(totals, 0.95) - totals.mean()],
+        ],
+        fmt="o",
+        color="tab:red",
+        capsize=4,
+        label="90 % predictive band of the total",
+    )
+    axis.set_xlabel(f"weeks after {start}")
+    axis.set_ylabel("cumulative purchases")
+    axis.set_title("Weekly tracking of holdout purchases")
+    axis.legend(loc="upper left")
+    figure.tight_layout()
+    return figure
+
+
+def _save_figure(figure: Figure, path: Path) -> None:
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=110)
