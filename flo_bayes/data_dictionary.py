@@ -5,7 +5,9 @@ from __future__ import annotations
 import polars as pl
 
 
-def base_column_descriptions(time_unit: str, currency: str) -> dict[str, str]:
+def base_column_descriptions(
+    time_unit: str, currency: str, value_tier_names: tuple[str, ...] = ()
+) -> dict[str, str]:
     """Descriptions of the summary, segment and value-tier columns.
 
     Parameters
@@ -14,6 +16,8 @@ def base_column_descriptions(time_unit: str, currency: str) -> dict[str, str]:
         The model's time unit, named in the descriptions.
     currency : str
         The currency of monetary columns.
+    value_tier_names : tuple of str
+        Names of the CLTV value tiers (one ``p_tier_<name>`` column each).
 
     Returns
     -------
@@ -21,7 +25,11 @@ def base_column_descriptions(time_unit: str, currency: str) -> dict[str, str]:
         Column name to description.
 
     """
-    return {
+    per_tier = {
+        f"p_tier_{name}": f"Probability, over the saved CLTV draws, of being in value tier '{name}'"
+        for name in value_tier_names
+    }
+    return per_tier | {
         "customer_id": "Customer identifier from the input file",
         "first_purchase": "Date of the first purchase",
         "last_purchase": "Date of the last purchase on or before the analysis date",

@@ -225,7 +225,9 @@ def score_and_export(
     customers = customers.with_columns(pl.lit(gate.passed).alias("convergence_passed"))
     write_frame(customers, folder.customers_parquet)
     write_frame(csv_ready(customers), folder.customers_csv)
-    descriptions = base_column_descriptions(settings.time_unit, settings.currency)
+    descriptions = base_column_descriptions(
+        settings.time_unit, settings.currency, config.segmentation.value_tiers.names
+    )
     descriptions.update(result.data_dictionary)
     write_frame(dictionary_frame(customers.columns, descriptions), folder.data_dictionary)
     return customers

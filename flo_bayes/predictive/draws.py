@@ -15,10 +15,15 @@ simulated, following ``docs/DESIGN.md`` ("Per-customer posterior predictive draw
    ``h_1 < h_2 < ...`` the process is simulated once: independent Poisson increments
    ``M_k - M_{k-1} ~ Poisson(lambda (h_k - h_{k-1}))`` give the arrivals ``M_k`` in
    ``(T, T+h_k]`` and the count is ``min(M_k, G)``. Counts of nested horizons therefore come
-   from the same path (the 3-month count never exceeds the 6-month count). ``G`` is drawn
-   by inversion, ``G = floor(E / -log1p(-p)) + 1`` with ``E ~ Exp(1)``, which stays exact
-   when ``p`` underflows to 0 (``G`` is then effectively infinite) -- as happens when the
-   posterior of ``a`` is tiny (FLO).
+   from the same path (the 3-month count never exceeds the 6-month count).
+
+   ``p`` enters only through ``G``, so it is integrated out exactly instead of drawn: with
+   ``p ~ Beta(a, b+x)``, ``P(G > j | G > j-1) = (b+x+j-1) / (a+b+x+j-1)`` (the
+   beta-geometric / Polya-urn form of ``E[(1-p)**j]``). After each simulated purchase ``j``
+   (only as far as ``M`` of the longest breakpoint reaches) the customer stays with that
+   probability. This has exactly the law of ``min(M_k, G)`` with ``p`` drawn, costs one
+   uniform per simulated purchase instead of a Beta draw per (draw, customer), and has no
+   trouble when the posterior of ``a`` is tiny (FLO: ``a ~ 3e-4``, Beta draws underflow).
 4. **Purchase values.** ``nu ~ Gamma(p_gg * n + q, rate v + n * mean)`` (Gamma-Gamma posterior
    of the customer's value rate; ``n = 0`` gives the population ``Gamma(q, v)``), each
    purchase value ``z ~ Gamma(p_gg, rate nu)``.
@@ -27,7 +32,9 @@ simulated, following ``docs/DESIGN.md`` ("Per-customer posterior predictive draw
 
    * ``d == 0``: the sum of ``K`` values is drawn in one step as ``Gamma(K p_gg, rate nu)``.
    * ``d > 0``: the purchase times are the first ``K`` of ``M`` ordered uniform times on
-     ``(0, h]``. They are drawn exactly with the exponential-spacings representation:
+     ``(0, h]``. If ``K == M`` (no dropout inside the horizon, the usual case) they are
+     just ``M`` iid uniforms, since the order of the terms does not change the sum.
+     Otherwise they are drawn exactly with the exponential-spacings representation:
      with ``E_1, ..., E_K ~ Exp(1)`` and ``W ~ Gamma(M - K + 1, 1)``,
      ``tau_j = h (E_1 + ... + E_j) / (E_1 + ... + E_K + W)`` has the law of the ``j``-th of
      ``M`` ordered uniforms (``W`` stands for the remaining ``M + 1 - K`` spacings).
@@ -123,12 +130,31 @@ def mixture_probability_alive(
         return np.where(np.isneginf(log_dead), 1.0, expit(log_alive - log_dead))
 
 
-def _draw_geometric_cap(rng: np.random.Generator, p_drop: np.ndarray) -> np.ndarray:
-    """Geometric(p) on {1, 2, ...} by inversion, as float (``inf``-safe for ``p -> 0``)."""
-    rate = -np.log1p(-p_drop)
-    e = rng.standard_exponential(p_drop.shape[0])
-    with np.errstate(over="ignore"):  # p ~ 0: the cap overflows to inf, as it should
-        return np.floor(e / np.maximum(rate, np.finfo(np.float64).tiny)) + 1.0
+def _dropout_cap(
+    rng: np.random.Generator, arrivals: np.ndarray, a: np.ndarray, b_x: np.ndarray
+) -> np.ndarray:
+    """Return ``min(G, arrivals)`` with ``G`` beta-geometric, ``p ~ Beta(a, b_x)`` integrated out.
+
+    ``arrivals`` holds the number of purchase opportunities (``M`` at the longest breakpoint);
+    ``a`` and ``b_x`` broadcast against it. Walks purchase by purchase over the entries that
+    still have arrivals left and have not dropped out, so the cost is one uniform per
+    simulated purchase.
+    """
+    cap = np.zeros(arrivals.shape, dtype=np.int64)
+    cap_flat = cap.reshape(-1)
+    active = np.flatnonzero(arrivals)
+    a_act = np.broadcast_to(a, arrivals.shape).reshape(-1)[active]
+    b_act = np.broadcast_to(b_x, arrivals.shape).reshape(-1)[active]
+    m_act = arrivals.reshape(-1)[active]
+    j = 1
+    while active.size:
+        cap_flat[active] = j  # purchase j is made
+        more = m_act > j
+        active, a_act, b_act, m_act = active[more], a_act[more], b_act[more], m_act[more]
+        stay = rng.random(active.size) * (a_act + b_act + (j - 1)) < b_act + (j - 1)
+        active, a_act, b_act, m_act = active[stay], a_act[stay], b_act[stay], m_act[stay]
+        j += 1
+    return cap
 
 
 def _draw_nu(
@@ -182,19 +208,33 @@ def _discounted_value_sums(
     horizon: float,
     delta: float,
 ) -> np.ndarray:
-    """Sum of ``g_j exp(-delta tau_j)`` over each group's ``k`` purchases (ragged, exact)."""
+    """Sum of ``g_j exp(-delta tau_j)`` over each group's ``k`` purchases (ragged, exact).
+
+    Group ``i`` makes ``k[i]`` purchases out of ``m[i]`` Poisson arrivals on ``(0, horizon]``.
+    If ``k == m`` every arrival is a purchase: the times are ``m`` iid uniforms (their
+    order does not matter for the sum). If ``k < m`` they are the first ``k`` of ``m``
+    ordered uniforms, drawn by exponential spacings.
+    """
     n_groups = k.shape[0]
-    total = int(k.sum())
     group = np.repeat(np.arange(n_groups), k)
-    starts = np.cumsum(k) - k
     g = rng.gamma(p_value[group])
-    e = rng.standard_exponential(total)
-    rest = rng.gamma((m - k + 1).astype(np.float64))
-    cum = np.cumsum(e)
-    offset = np.where(starts > 0, cum[starts - 1], 0.0)
-    within = cum - offset[group]
-    spacing_total = within[starts + k - 1] + rest
-    tau = horizon * within / spacing_total[group]
+    tau = np.empty(group.shape[0])
+    truncated = k < m
+    in_truncated = truncated[group]
+    complete_rows = np.flatnonzero(~in_truncated)
+    tau[complete_rows] = horizon * rng.random(complete_rows.shape[0])
+    cut = np.flatnonzero(truncated)
+    if cut.size:
+        k_cut = k[cut]
+        sub_group = np.repeat(np.arange(cut.size), k_cut)
+        starts = np.cumsum(k_cut) - k_cut
+        e = rng.standard_exponential(int(k_cut.sum()))
+        rest = rng.gamma((m[cut] - k_cut + 1).astype(np.float64))
+        cum = np.cumsum(e)
+        offset = np.where(starts > 0, cum[starts - 1], 0.0)
+        within = cum - offset[sub_group]
+        spacing_total = within[starts + k_cut - 1] + rest
+        tau[np.flatnonzero(in_truncated)] = horizon * within / spacing_total[sub_group]
     return np.bincount(group, weights=g * np.exp(-delta * tau), minlength=n_groups)
 
 
@@ -251,49 +291,48 @@ def simulate_customers(
     S = draws.n_draws
 
     # 1. alive at T (closed form of the mixture weights; equal, and cheaper than betaln)
-    p_alive = probability_alive(draws, x, t_x, T)
-    alive = rng.random((S, n)) < p_alive
-    flat = np.flatnonzero(alive)
-    s_idx, c_idx = np.divmod(flat, n)
+    alive = rng.random((S, n)) < probability_alive(draws, x, t_x, T)
 
-    # 2. latent traits of the alive
-    lam = rng.gamma(draws.r[s_idx] + x[c_idx]) / (draws.alpha[s_idx] + T[c_idx])
-    p_drop = rng.beta(draws.a[s_idx], draws.b[s_idx] + x[c_idx])
+    # 2. purchase rate, drawn on the whole grid (cheaper than gathering), 0 if dead
+    lam = rng.gamma(draws.r[:, None] + x) / (draws.alpha[:, None] + T)
+    lam[~alive] = 0.0
 
     # 3. arrivals at every breakpoint (horizons and the CLTV horizon), capped by dropout
     breaks = np.unique(np.append(horizon_arr, h_cltv))
-    arrivals = np.empty((breaks.shape[0], flat.shape[0]), dtype=np.int64)
-    running = np.zeros(flat.shape[0], dtype=np.int64)
+    arrivals = np.empty((breaks.shape[0], S, n), dtype=np.int64)
     previous = 0.0
     for k, h_k in enumerate(breaks):
-        running = running + rng.poisson(lam * (h_k - previous))
-        arrivals[k] = running
+        arrivals[k] = rng.poisson(lam * (h_k - previous))
+        if k:
+            arrivals[k] += arrivals[k - 1]
         previous = h_k
-    cap = _draw_geometric_cap(rng, p_drop)
-    counts_alive = np.minimum(arrivals, cap).astype(np.int64)
-
-    purchases = np.zeros((horizon_arr.shape[0], S, n), dtype=COUNT_DTYPE)
+    del lam
+    cap = _dropout_cap(rng, arrivals[-1], draws.a[:, None], draws.b[:, None] + x)
+    purchases = np.empty((horizon_arr.shape[0], S, n), dtype=COUNT_DTYPE)
     for k, h_k in enumerate(horizon_arr):
-        j = int(np.searchsorted(breaks, h_k))
-        purchases[k].reshape(-1)[flat] = counts_alive[j]
+        purchases[k] = np.minimum(arrivals[int(np.searchsorted(breaks, h_k))], cap)
 
     # 4-5. value over the CLTV horizon
     j_cltv = int(np.searchsorted(breaks, h_cltv))
-    k_cltv = counts_alive[j_cltv]
-    buying = np.flatnonzero(k_cltv > 0)
-    k_buy = k_cltv[buying]
-    s_buy = s_idx[buying]
-    c_buy = c_idx[buying]
+    counts = np.minimum(arrivals[j_cltv], cap).reshape(-1)
+    buying = np.flatnonzero(counts)
+    k_buy = counts[buying]
+    s_buy, c_buy = np.divmod(buying, n)
     p_value = draws.p[s_buy]
     nu = _draw_nu(rng, p_value, draws.q[s_buy], draws.v[s_buy], gg_n[c_buy], gg_mean[c_buy])
     if d == 0:
         sums = rng.gamma(k_buy * p_value)
     else:
         sums = _discounted_value_sums(
-            rng, k_buy, arrivals[j_cltv][buying], p_value, h_cltv, float(np.log1p(d))
+            rng,
+            k_buy,
+            arrivals[j_cltv].reshape(-1)[buying],
+            p_value,
+            h_cltv,
+            float(np.log1p(d)),
         )
     value = np.zeros((S, n), dtype=np.float64)
-    value.reshape(-1)[flat[buying]] = margin * sums / nu
+    value.reshape(-1)[buying] = margin * sums / nu
     return CustomerDraws(
         horizons=tuple(float(h) for h in horizon_arr),
         alive=alive,

@@ -15,9 +15,11 @@
    :func:`~flo_bayes.predictive.draws.simulate_customers` and summarised at once.
 
 Determinism: the output depends on ``seed``, the population draws, the customers and their
-row order, the settings and ``rng_block_size`` -- and on nothing else: not on
-``chunk_size``, ``n_workers`` or how the work is scheduled (per-draw totals are summed block
-by block in block order). Re-running with the same inputs gives bit-identical numbers.
+row order, the settings and ``rng_block_size`` -- and on nothing else: the predictive
+columns, per-draw totals (summed block by block in block order) and kept draws are
+bit-identical for any ``chunk_size`` or ``n_workers``. The deterministic expectation columns
+may differ in the last bit between chunk sizes (vectorised ``exp``/``log`` can round
+differently with array shape); with the same arguments a re-run is bit-identical.
 
 Memory: nothing of size customers x draws is ever allocated (except the optional thinned
 ``(N, keep_draws)`` matrix). Pass 1 holds about a dozen ``(S, chunk_size)`` float arrays,
@@ -357,7 +359,8 @@ def score_customers(
         Seed of all randomness (see the module docstring for what results depend on).
     chunk_size : int, optional
         Customers per chunk in the expectation pass and per unit of work in the draw pass
-        (rounded to whole RNG blocks). Affects memory and speed, never the numbers.
+        (rounded to whole RNG blocks). Affects memory and speed, not the numbers (up to
+        last-bit rounding of the expectation columns, see the module docstring).
     keep_draws : int, optional
         If > 0, also return a thinned ``(N, keep_draws)`` matrix of predictive CLTV draws
         at evenly spaced draw positions shared by all customers.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from flo_bayes.predictive._validation import (
     check_levels,
@@ -71,7 +70,7 @@ class ScoringSettings:
         for name, length in self.horizons.items():
             check_name("horizon", name)
             horizons[name] = check_positive_scalar(f"horizons[{name!r}]", length)
-        object.__setattr__(self, "horizons", MappingProxyType(horizons))
+        object.__setattr__(self, "horizons", horizons)
         if self.cltv_horizon not in horizons:
             raise ValueError(
                 f"cltv_horizon {self.cltv_horizon!r} is not one of the horizons {list(horizons)}"

@@ -139,7 +139,7 @@ def test_discounted_draws_match_expected_cltv(posterior_case):
 
 
 def test_tiny_dropout_probability_is_handled():
-    """a ~ 3e-4 makes Beta draws of p underflow to 0: no dropout, counts still right."""
+    """FLO-like a ~ 3e-4 (p essentially 0, no dropout): counts still match the closed form."""
     draws = PopulationDraws.constant(
         r=1.5, alpha=20.0, a=3e-4, b=0.5, p=5.0, q=3.0, v=50.0, n_draws=4000
     )
@@ -179,3 +179,27 @@ def test_same_seed_same_numbers_and_horizon_order():
     flipped = run(3, horizons=(26.0, 13.0))  # counts follow the caller's order
     np.testing.assert_array_equal(flipped.purchases[::-1], first.purchases)
     assert flipped.horizons == (26.0, 13.0)
+
+
+def test_discounted_sums_use_first_purchases_in_time():
+    """K of M arrivals: purchases are the EARLIEST K of M uniform times (exact law)."""
+    from scipy.integrate import quad
+    from scipy.special import beta as beta_fn
+
+    from flo_bayes.predictive.draws import _discounted_value_sums
+
+    rng = np.random.default_rng(0)
+    n, p_value, horizon, delta = 200_000, 2.0, 1.0, 2.0
+
+    def discount_of_order_stat(j: int, m: int) -> float:
+        """E[exp(-delta h U_(j:m))] with U_(j:m) ~ Beta(j, m - j + 1)."""
+        pdf = lambda u: u ** (j - 1) * (1 - u) ** (m - j) / beta_fn(j, m - j + 1)  # noqa: E731
+        return quad(lambda u: np.exp(-delta * horizon * u) * pdf(u), 0, 1)[0]
+
+    for k_val, m_val in [(1, 3), (2, 2), (2, 5)]:
+        sums = _discounted_value_sums(
+            rng, np.full(n, k_val), np.full(n, m_val), np.full(n, p_value), horizon, delta
+        )
+        exact = p_value * sum(discount_of_order_stat(j, m_val) for j in range(1, k_val + 1))
+        se = sums.std() / np.sqrt(n)
+        assert abs(sums.mean() - exact) < 4 * se, (k_val, m_val, sums.mean(), exact)

@@ -100,8 +100,20 @@ def test_chunking_workers_and_seed(small_customers):
     threaded = score_customers(
         small_customers, draws, SETTINGS, chunk_size=100, n_workers=2, **kwargs
     )
+    expectation_cols = [c for c in whole.table.columns if c.startswith(("p_alive", "expected_"))]
     for other in (chunked, threaded):
-        assert_frame_equal(whole.table, other.table, check_exact=True)
+        # random part: bit-identical (fixed RNG blocks)
+        assert_frame_equal(
+            whole.table.drop(expectation_cols), other.table.drop(expectation_cols), check_exact=True
+        )
+        # deterministic part: same up to SIMD rounding of chunks of different shape
+        assert_frame_equal(
+            whole.table.select(expectation_cols),
+            other.table.select(expectation_cols),
+            check_exact=False,
+            rel_tol=1e-13,
+            abs_tol=0.0,
+        )
         np.testing.assert_array_equal(whole.cltv_draws, other.cltv_draws)
         np.testing.assert_array_equal(whole.cltv_total, other.cltv_total)
         for h in SETTINGS.horizons:
@@ -117,9 +129,11 @@ def test_chunking_workers_and_seed(small_customers):
     )
     # the deterministic part does not depend on the seed at all
     assert_frame_equal(
-        other_seed.table.select("p_alive", "expected_cltv_6m_mean"),
-        whole.table.select("p_alive", "expected_cltv_6m_mean"),
-        check_exact=True,
+        other_seed.table.select(expectation_cols),
+        whole.table.select(expectation_cols),
+        check_exact=False,
+        rel_tol=1e-13,
+        abs_tol=0.0,
     )
 
 
@@ -134,12 +148,12 @@ def _peak_bytes(customers: pl.DataFrame, draws: PopulationDraws) -> int:
 
 def test_peak_memory_does_not_grow_with_customers_times_draws(simulate_truth):
     sim = simulate_truth(
-        8000, TRUTH, horizons=(13.0,), cltv_horizon=13.0, discount_rate=0, margin=1, seed=9
+        6000, TRUTH, horizons=(13.0,), cltv_horizon=13.0, discount_rate=0, margin=1, seed=9
     )
-    draws = _draws(500)
-    small = _peak_bytes(sim.frame.head(2000), draws)
+    draws = _draws(400)
+    small = _peak_bytes(sim.frame.head(1500), draws)
     large = _peak_bytes(sim.frame, draws)
-    one_full_matrix = 6000 * draws.n_draws * 8  # what N x S would add: 24 MB
+    one_full_matrix = 4500 * draws.n_draws * 8  # what one extra N x S array would add
     # the extra 6000 customers may only add O(N) memory (output columns, inputs)
     assert large - small < 0.25 * one_full_matrix, (small, large)
 

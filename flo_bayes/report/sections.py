@@ -1,0 +1,764 @@
+"""The report's sections, each a function from the loaded run to an HTML fragment."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import xarray as xr
+from matplotlib.figure import Figure
+
+from flo_bayes.api import BACKTEST_FILES, Run, campaign_summary_path
+from flo_bayes.diagnostics import fit_checks, plots
+from flo_bayes.diagnostics.convergence import sampler_stats
+from flo_bayes.predictive.population import (
+    BGNBD_PARAMETERS,
+    GAMMA_GAMMA_PARAMETERS,
+    PopulationDraws,
+)
+from flo_bayes.report import charts
+from flo_bayes.report.html import (
+    error_note,
+    esc,
+    figure_data_uri,
+    format_value,
+    image,
+    key_value_table,
+    png_data_uri,
+    section,
+    table,
+)
+from flo_bayes.units import months_to_time_units
+
+# Posterior draws used by the fit-to-data checks (thinned evenly; enough for 90 % bands).
+CHECK_DRAWS = 100
+# Rejected rows listed in the report (all of them are in rejected_rows.csv).
+REJECTED_ROWS_SHOWN = 20
+# Largest x on the frequency-recency grid: the observed quantile of x at this level.
+GRID_X_QUANTILE = 0.99
+MODEL_LABELS = {"bgnbd": "BG/NBD", "gamma_gamma": "Gamma-Gamma"}
+MODEL_PARAMETERS = {"bgnbd": BGNBD_PARAMETERS, "gamma_gamma": GAMMA_GAMMA_PARAMETERS}
+
+
+@dataclass
+class ReportContext:
+    """The loaded run plus derived settings shared by the sections."""
+
+    run: Run
+
+    @property
+    def manifest(self) -> dict:
+        """The run manifest."""
+        return self.run.manifest
+
+    @property
+    def seed(self) -> int:
+        """The run's seed (the report's simulations derive from it)."""
+        return int(self.manifest.get("seed", 0))
+
+    @property
+    def horizon_months(self) -> float:
+        """The CLTV horizon in months."""
+        return float(self.run.config.get("prediction", {}).get("cltv_horizon_months", 6.0))
+
+    @property
+    def horizon_tag(self) -> str:
+        """Column tag of the CLTV horizon (``6m``)."""
+        return f"{self.horizon_months:g}".replace(".", "_") + "m"
+
+    @property
+    def horizon_units(self) -> float:
+        """The CLTV horizon in the model's time unit."""
+        return months_to_time_units(self.horizon_months, self.run.time_unit)
+
+    @cached_property
+    def idata(self) -> dict[str, xr.DataTree]:
+        """Both posteriors, keyed by model name."""
+        return {"bgnbd": self.run.bgnbd_idata, "gamma_gamma": self.run.gamma_gamma_idata}
+
+    @cached_property
+    def draws(self) -> PopulationDraws:
+        """Paired posterior draws thinned to :data:`CHECK_DRAWS`."""
+        return self.run.population_draws(max_draws=CHECK_DRAWS)
+
+    def rng(self, stream: int) -> np.random.Generator:
+        """A generator for one check, derived from the run seed."""
+        return np.random.default_rng([self.seed, stream])
+
+
+def embed(what: str, make: Callable[[], Figure], caption: str = "") -> str:
+    """Build a figure, embed it as PNG, release it; an error becomes a visible note."""
+    try:
+        figure = make()
+        with plots.plot_style():
+            uri = figure_data_uri(figure)
+    except Exception as error:  # noqa: BLE001 - one broken plot must not lose the report
+        return error_note(what, error)
+    return image(uri, alt=what, caption=caption)
+
+
+# ----------------------------------------------------------------------------- header
+
+
+def gate_banner(manifest: dict) -> str:
+    """The convergence verdict: green when passed, a loud red box listing failures otherwise."""
+    convergence = manifest.get("convergence") or {}
+    if not convergence:
+        return (
+            '<div class="banner bad"><strong class="big">CONVERGENCE GATE: NOT RECORDED</strong>'
+            "The manifest holds no convergence result; do not use these numbers.</div>"
+        )
+    checks = convergence.get("checks", [])
+    if convergence.get("passed"):
+        return (
+            '<div class="banner ok"><strong>Convergence gate PASSED</strong>: all '
+            f"{len(checks)} checks (R-hat, bulk and tail ESS per parameter, divergences and "
+            "E-BFMI per model) meet their thresholds.</div>"
+        )
+    failures = convergence.get("failures") or [c for c in checks if not c.get("passed")]
+    items = "".join(
+        f"<li><code>{esc(f['target'])}</code> {esc(f['check'])} = "
+        f"{esc(format_value(f['value']))} (needs {esc(f['rule'])})</li>"
+        for f in failures
+    )
+    return (
+        '<div class="banner bad"><strong class="big">&#9888; CONVERGENCE GATE FAILED</strong>'
+        f"{len(failures)} of {len(checks)} checks failed. The posteriors may not be "
+        "trustworthy, and every exported row is marked <code>convergence_passed = false</code>. "
+        f"Do not hand these numbers to marketing before the fit is fixed.<ul>{items}</ul></div>"
+    )
+
+
+def header(context: ReportContext, built_at: str) -> str:
+    """Title, run identity and the gate verdict."""
+    run = context.run
+    manifest = context.manifest
+    source = manifest.get("input", {})
+    warnings = run.warnings
+    warning_banner = ""
+    if warnings:
+        codes = ", ".join(sorted({w.get("code", "?") for w in warnings}))
+        warning_banner = (
+            f'<div class="banner warn"><strong>{len(warnings)} data warning(s)</strong>: '
+            f'{esc(codes)}. See <a href="#warnings">Warnings</a>.</div>'
+        )
+    return (
+        f"<h1>Run report: {esc(manifest.get('run_id', run.path.name))}</h1>"
+        f'<p class="meta">Input <code>{esc(source.get("path", "?"))}</code> '
+        f"({esc(source.get('format', '?'))}); analysis date "
+        f"{esc(manifest.get('analysis_date', '?'))}; time unit {esc(run.time_unit)}; "
+        f"currency {esc(run.currency)}; run finished {esc(manifest.get('finished_at', '?'))}; "
+        f"report built {esc(built_at)} from the saved outputs (no refit).</p>"
+        f"{gate_banner(manifest)}{warning_banner}"
+    )
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _describe(customers: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    rows = []
+    for name in columns:
+        if name not in customers.columns:
+            continue
+        values = customers[name].cast(pl.Float64).drop_nulls().to_numpy()
+        if values.size == 0:
+            continue
+        q25, q50, q75 = np.quantile(values, (0.25, 0.5, 0.75))
+        rows.append(
+            {
+                "column": name,
+                "mean": float(values.mean()),
+                "min": float(values.min()),
+                "q25": float(q25),
+                "median": float(q50),
+                "q75": float(q75),
+                "max": float(values.max()),
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def data_section(context: ReportContext) -> str:
+    """Input, row accounting, rejected rows and the customer summary."""
+    run = context.run
+    manifest = context.manifest
+    counts = manifest.get("row_counts", {})
+    source = manifest.get("input", {})
+    parts = ["<h3>Input and row accounting</h3>"]
+    parts.append(
+        key_value_table(
+            [
+                ("input file", source.get("path", "")),
+                ("format", source.get("format", "")),
+                ("SHA-256", source.get("sha256", "")),
+                ("columns ignored", source.get("ignored_columns") or "none"),
+                ("analysis date", manifest.get("analysis_date", "")),
+                ("rows read", counts.get("rows_read")),
+                ("rows used", counts.get("rows_used")),
+                ("rows rejected", counts.get("rows_rejected")),
+                ("customers", counts.get("customers", run.customers.height)),
+            ]
+        )
+    )
+    reasons = counts.get("rejected_by_reason") or {}
+    parts.append("<h3>Rejected rows</h3>")
+    if reasons:
+        parts.append(
+            table(
+                pl.DataFrame(
+                    {"reason": list(reasons), "rows": [int(v) for v in reasons.values()]}
+                ).sort("rows", descending=True)
+            )
+        )
+    else:
+        parts.append("<p>No input row was rejected.</p>")
+    if run.rejected_rows.height:
+        parts.append(f"<p>First {REJECTED_ROWS_SHOWN} rejected rows:</p>")
+        parts.append(
+            table(
+                run.rejected_rows,
+                max_rows=REJECTED_ROWS_SHOWN,
+                note_when_cut="All of them are in rejected_rows.csv.",
+            )
+        )
+    customers = run.customers
+    unit = run.time_unit
+    parts.append(
+        f"<h3>Customer summary</h3><p>x = repeat purchases, t_x = first to last purchase, "
+        f"T = first purchase to analysis date (both in {esc(unit)}); gg_n and gg_mean are the "
+        "purchases and mean spend per purchase the Gamma-Gamma model uses.</p>"
+    )
+    parts.append(
+        table(
+            _describe(
+                customers,
+                ["n_orders", "x", "t_x", "T", "recency_days", "gg_n", "gg_mean", "total_value"],
+            )
+        )
+    )
+    n = customers.height
+    facts = [
+        ("customers", n),
+        ("with no repeat purchase (x = 0)", int((customers["x"] == 0).sum())),
+        ("with T = 0", int((customers["T"] == 0).sum())),
+        ("in the Gamma-Gamma fit (gg_n > 0)", int((customers["gg_n"] > 0).sum())),
+    ]
+    if "total_value" in customers.columns:
+        facts.append((f"total value ({run.currency})", float(customers["total_value"].sum())))
+    parts.append(key_value_table(facts))
+    return section("data", "Data", "".join(parts))
+
+
+# ----------------------------------------------------------------------------- diagnostics
+
+
+def _check_lookup(manifest: dict) -> dict[tuple[str, str], bool]:
+    checks = (manifest.get("convergence") or {}).get("checks", [])
+    return {(c["target"], c["check"]): bool(c["passed"]) for c in checks}
+
+
+def parameter_table(context: ReportContext) -> str:
+    """Posterior summary with each gated statistic marked pass or fail."""
+    summary = context.run.posterior_summary
+    lookup = _check_lookup(context.manifest)
+    targets = [f"{m}.{p}" for m, p in zip(summary["model"], summary["parameter"], strict=True)]
+    classes: dict[str, list[str | None]] = {}
+    failing_rows: list[str | None] = [None] * summary.height
+    for check in ("r_hat", "ess_bulk", "ess_tail"):
+        column = []
+        for index, target in enumerate(targets):
+            verdict = lookup.get((target, check))
+            column.append(None if verdict is None else ("pass" if verdict else "fail"))
+            if verdict is False:
+                failing_rows[index] = "failrow"
+        classes[check] = column
+    return table(
+        summary,
+        cell_class=classes,
+        row_class=failing_rows,
+        formats={"r_hat": ".4f", "ess_bulk": ",.0f", "ess_tail": ",.0f"},
+    )
+
+
+def sampler_table(context: ReportContext) -> str:
+    """Divergences, E-BFMI, tree depth and steps per model, with the gate's verdicts."""
+    gate = context.run.config.get("convergence", {})
+    lookup = _check_lookup(context.manifest)
+    rows, div_class, bfmi_class = [], [], []
+    for model, idata in context.idata.items():
+        stats = sampler_stats(idata)
+        stats_ds = idata["sample_stats"].to_dataset()
+        depth = float(stats_ds["depth"].mean()) if "depth" in stats_ds else float("nan")
+        sampling = idata["posterior"].attrs.get("sampling_time")
+        rows.append(
+            {
+                "model": MODEL_LABELS[model],
+                "chains": stats.chains,
+                "draws per chain": stats.draws,
+                "divergences": stats.divergences,
+                "E-BFMI min": min(stats.e_bfmi),
+                "E-BFMI per chain": ", ".join(f"{v:.2f}" for v in stats.e_bfmi),
+                "max tree depth hits": stats.max_tree_depth_hits,
+                "mean tree depth": depth,
+                "mean leapfrog steps": stats.mean_leapfrog_steps,
+                "sampling time (s)": float(sampling) if sampling is not None else None,
+            }
+        )
+        for store, check in ((div_class, "divergences"), (bfmi_class, "e_bfmi_min")):
+            verdict = lookup.get((model, check))
+            store.append(None if verdict is None else ("pass" if verdict else "fail"))
+    rules = (
+        f"Gate: R-hat &le; {gate.get('r_hat_max', 1.01)}, bulk and tail ESS &ge; "
+        f"{gate.get('ess_bulk_min', 400):g} / {gate.get('ess_tail_min', 400):g}, divergences "
+        f"&le; {gate.get('max_divergences', 0)}, E-BFMI &ge; {gate.get('e_bfmi_min', 0.3)} in "
+        "every chain. Tree-depth hits and leapfrog steps are shown for efficiency, not gated."
+    )
+    frame = pl.DataFrame(rows)
+    return f"<p>{rules}</p>" + table(
+        frame, cell_class={"divergences": div_class, "E-BFMI min": bfmi_class}
+    )
+
+
+def diagnostics_section(context: ReportContext) -> str:
+    """Gate verdict, per-parameter table, sampler statistics and prior-vs-posterior."""
+    convergence = context.manifest.get("convergence") or {}
+    checks = pl.DataFrame(convergence.get("checks", []))
+    parts = [gate_banner(context.manifest), "<h3>Posterior summary (ArviZ)</h3>"]
+    parts.append(parameter_table(context))
+    parts.append("<h3>Sampler statistics</h3>")
+    try:
+        parts.append(sampler_table(context))
+    except Exception as error:  # noqa: BLE001
+        parts.append(error_note("the sampler statistics", error))
+    if checks.height:
+        verdicts = ["pass" if ok else "fail" for ok in checks["passed"]]
+        parts.append(
+            f"<details><summary>All {checks.height} gate checks</summary>"
+            + table(
+                checks, max_rows=10_000, cell_class={"passed": verdicts}, formats={"value": ".5g"}
+            )
+            + "</details>"
+        )
+    prior = context.run.prior_posterior
+    parts.append(
+        "<h3>Prior against posterior</h3><p>A posterior sd close to the prior sd "
+        "(<code>prior_dominates</code>) means the data barely inform the parameter.</p>"
+    )
+    dominated = (
+        ["fail" if flag else "pass" for flag in prior["prior_dominates"]]
+        if "prior_dominates" in prior.columns
+        else []
+    )
+    order = [
+        "model",
+        "parameter",
+        "prior",
+        "prior_dominates",
+        "posterior_to_prior_sd",
+        "posterior_mean",
+        "posterior_sd",
+        "prior_median",
+        "prior_q05",
+        "prior_q95",
+        "prior_sd",
+    ]
+    prior = prior.select(
+        [c for c in order if c in prior.columns] + [c for c in prior.columns if c not in order]
+    )
+    parts.append(table(prior, cell_class={"prior_dominates": dominated}))
+    return section("diagnostics", "Convergence diagnostics", "".join(parts))
+
+
+# ----------------------------------------------------------------------------- MCMC plots
+
+
+def _prior_parameters(prior: pl.DataFrame, model: str) -> dict[str, tuple[float, float]]:
+    """``(median, log_sd)`` per parameter from the prior table's median and 95 % quantile."""
+    from scipy.stats import norm
+
+    z95 = float(norm.ppf(0.95))
+    out = {}
+    for row in prior.filter(pl.col("model") == model).iter_rows(named=True):
+        median = float(row["prior_median"])
+        out[row["parameter"]] = (median, float(np.log(row["prior_q95"] / median) / z95))
+    return out
+
+
+def plots_section(context: ReportContext) -> str:
+    """Trace, rank, prior-vs-posterior, pair and energy plots per model."""
+    parts = []
+    for model, idata in context.idata.items():
+        label = MODEL_LABELS[model]
+        names = [n for n in MODEL_PARAMETERS[model] if n in idata["posterior"].data_vars]
+        posterior = idata["posterior"].to_dataset()
+        parts.append(f"<h3>{esc(label)}</h3>")
+        parts.append(
+            embed(
+                f"{label} trace plot",
+                lambda idata=idata, label=label, names=names: plots.trace_plot(
+                    idata, var_names=names, title=f"{label}: marginal per chain and trace"
+                ),
+                "Left: the posterior per chain (chains should overlap). Right: the draws in order "
+                "(no trends, no stuck stretches).",
+            )
+        )
+        parts.append(
+            embed(
+                f"{label} rank plot",
+                lambda idata=idata, label=label, names=names: plots.rank_plot(
+                    idata, var_names=names, title=f"{label}: rank ECDF differences per chain"
+                ),
+                "Each chain's rank ECDF minus the uniform: curves near zero mean the chains "
+                "sample the same distribution; p is a simultaneous test of that (a p below "
+                "alpha flags disagreeing chains).",
+            )
+        )
+        priors = _prior_parameters(context.run.prior_posterior, model)
+        parts.append(
+            embed(
+                f"{label} prior and posterior",
+                lambda posterior=posterior, priors=priors, label=label, names=names: (
+                    plots.prior_posterior_plot(
+                        {n: posterior[n].values for n in names},
+                        priors,
+                        title=f"{label}: log-normal prior (grey) and posterior (orange)",
+                    )
+                ),
+                "Densities of log(parameter). A posterior as wide as the prior means the "
+                "prior, not the data, sets the value.",
+            )
+        )
+        pair = [n for n in plots.CORRELATED_PARAMETERS[model] if n in names]
+        if len(pair) >= 2:
+            parts.append(
+                embed(
+                    f"{label} pair plot",
+                    lambda idata=idata, pair=pair, label=label: plots.pair_plot(
+                        idata, pair, title=f"{label}: correlated parameters"
+                    ),
+                    "Strong correlations are expected (DESIGN.md); they slow a diagonal mass "
+                    "matrix but not nutpie's low-rank adaptation.",
+                )
+            )
+        parts.append(
+            embed(
+                f"{label} energy plot",
+                lambda idata=idata, label=label: plots.energy_plot(
+                    idata, title=f"{label}: energy and E-BFMI"
+                ),
+                "Marginal and transition energy should overlap; E-BFMI below 0.3 signals poor "
+                "exploration.",
+            )
+        )
+    return section("plots", "Diagnostic plots", "".join(parts))
+
+
+# ----------------------------------------------------------------------------- fit to data
+
+
+def _extra_images(run: Run) -> list[tuple[str, Path]]:
+    """PNG plots other commands wrote into the run folder (backtest tracking, calibration)."""
+    found = []
+    for directory in (run.path, run.path / "backtest"):
+        if directory.is_dir():
+            found += [(p.stem.replace("_", " "), p) for p in sorted(directory.glob("*.png"))]
+    return found
+
+
+def _backtest_metrics(run: Run) -> dict | None:
+    for relative in BACKTEST_FILES:
+        path = run.path / relative
+        if path.is_file():
+            try:
+                return json.loads(path.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return None
+    return None
+
+
+def _count_check_note(check: fit_checks.CountCheck, interval: float = 0.9) -> str:
+    """Say which counts fall outside the predictive band; a warning box when several do."""
+    tail = (1 - interval) / 2
+    low, high = check.predicted_quantiles((tail, 1 - tail))
+    outside = [
+        f"x = {label}: observed {int(obs):,}, predicted {lo:,.0f}-{hi:,.0f}"
+        for label, obs, lo, hi in zip(check.labels, check.observed, low, high, strict=True)
+        if obs < lo or obs > hi
+    ]
+    if not outside:
+        return (
+            f"<p>Every count lies inside the model's {interval:.0%} predictive band "
+            f"({len(check.labels)} bins).</p>"
+        )
+    css = "banner warn" if len(outside) > 0.2 * len(check.labels) else "muted"
+    items = "".join(f"<li>{esc(item)}</li>" for item in outside)
+    return (
+        f'<div class="{css}"><strong>{len(outside)} of {len(check.labels)} counts fall '
+        f"outside the {interval:.0%} predictive band</strong>: the BG/NBD process does not "
+        "reproduce how these customers were selected or behaved (with many customers, small "
+        f"misfits show too).<ul>{items}</ul></div>"
+    )
+
+
+def fit_section(context: ReportContext) -> str:
+    """Period transactions, frequency-recency grids, spend distribution, backtest plots."""
+    run = context.run
+    customers = run.customers
+    unit = run.time_unit
+    parts = []
+    x = customers["x"].to_numpy()
+    T = customers["T"].to_numpy()
+
+    parts.append("<h3>Repeat purchases: observed vs posterior predictive</h3>")
+    try:
+        check = fit_checks.period_transactions_check(context.draws, x, T, context.rng(1))
+    except Exception as error:  # noqa: BLE001
+        parts.append(error_note("the period transactions check", error))
+    else:
+        parts.append(_count_check_note(check))
+        parts.append(
+            embed(
+                "period transactions check",
+                lambda: plots.period_transactions_plot(check),
+                f"For each customer's own T, repeat purchases simulated from the BG/NBD process "
+                f"with {CHECK_DRAWS} posterior draws; bars: mean, error bars: 90 % band of the "
+                "number of customers per count.",
+            )
+        )
+
+    def grid() -> Figure:
+        max_x = int(max(np.ceil(np.quantile(x, GRID_X_QUANTILE)), 3)) if x.size else 3
+        result = fit_checks.frequency_recency_grid(
+            context.draws, max_x=max_x, T=float(np.median(T)), horizon=context.horizon_units
+        )
+        return plots.frequency_recency_plot(result, time_unit=unit)
+
+    parts.append("<h3>Frequency-recency grids</h3>")
+    parts.append(
+        embed(
+            "frequency-recency grid",
+            grid,
+            "Expected purchases in the CLTV horizon and P(alive), posterior means, for a customer "
+            "with the median T. High frequency with old recency means a likely dropout.",
+        )
+    )
+
+    spenders = customers.filter((pl.col("gg_n") > 0) & (pl.col("gg_mean") > 0))
+
+    def spend() -> Figure:
+        check = fit_checks.spend_check(
+            context.draws,
+            spenders["gg_n"].to_numpy(),
+            spenders["gg_mean"].to_numpy(),
+            context.rng(2),
+        )
+        return plots.spend_plot(check, currency=run.currency)
+
+    parts.append("<h3>Mean spend per purchase: observed vs posterior predictive</h3>")
+    if spenders.height:
+        parts.append(
+            embed(
+                "monetary value check",
+                spend,
+                f"{spenders.height:,} customers of the Gamma-Gamma fit; each customer's mean of "
+                f"gg_n purchases simulated with {CHECK_DRAWS} posterior draws.",
+            )
+        )
+    else:
+        parts.append("<p>No customer has spend data for the Gamma-Gamma model.</p>")
+
+    metrics = _backtest_metrics(run)
+    images = _extra_images(run)
+    parts.append("<h3>Holdout tracking</h3>")
+    if metrics is not None:
+        flat = [(k, v) for k, v in metrics.items() if not isinstance(v, dict | list)]
+        parts.append(key_value_table(flat))
+    for label, path in images:
+        parts.append(image(png_data_uri(path.read_bytes()), alt=label, caption=path.name))
+    if metrics is None and not images:
+        parts.append(
+            "<p class='muted'>No holdout tracking in this run folder. For transaction logs, "
+            "<code>flo-bayes backtest</code> writes the weekly cumulative tracking plot "
+            "(actual vs predicted with band).</p>"
+        )
+    return section("fit", "Fit to data", "".join(parts))
+
+
+# ----------------------------------------------------------------------------- segments
+
+
+def _crosstab_pivot(crosstab: pl.DataFrame) -> pl.DataFrame:
+    return (
+        crosstab.group_by("segment", "value_tier", maintain_order=True)
+        .agg(pl.col("n_customers").sum())
+        .pivot(on="value_tier", index="segment", values="n_customers")
+        .fill_null(0)
+    )
+
+
+def segments_section(context: ReportContext) -> str:
+    """Segment and tier profiles, the segment x value-tier cross table and mixes."""
+    tables = context.run.segments
+    parts = []
+    for key, title in (
+        ("segment_profiles", "Segment profiles (RFM)"),
+        ("tier_profiles", "Tier profiles"),
+    ):
+        if key in tables:
+            parts.append(f"<h3>{esc(title)}</h3>{table(tables[key])}")
+    if "segment_value_crosstab" in tables:
+        parts.append(
+            "<h3>Customers by segment and value tier</h3>"
+            + table(_crosstab_pivot(tables["segment_value_crosstab"]))
+        )
+    others = [k for k in tables if k not in ("segment_profiles", "tier_profiles")]
+    for key in others:
+        parts.append(
+            f"<details><summary>{esc(key.replace('_', ' '))}</summary>"
+            f"{table(tables[key], max_rows=300, note_when_cut=f'Full table: segments/{key}.csv.')}"
+            "</details>"
+        )
+    if not parts:
+        parts.append("<p>No segment tables in this run folder.</p>")
+    return section("segments", "Segments and tiers", "".join(parts))
+
+
+# ----------------------------------------------------------------------------- CLTV
+
+
+def _draw_matrix(run: Run) -> np.ndarray | None:
+    draws = run.cltv_draws
+    if draws is None:
+        return None
+    if draws.height != run.customers.height or not draws["customer_id"].equals(
+        run.customers["customer_id"]
+    ):
+        draws = run.customers.select("customer_id").join(draws, on="customer_id", how="left")
+    return draws.drop("customer_id").to_numpy()
+
+
+def cltv_section(context: ReportContext) -> str:
+    """CLTV distribution and bands by segment, tier and value tier."""
+    run = context.run
+    customers = run.customers
+    tag = context.horizon_tag
+    columns = charts.cltv_columns(customers, tag)
+    if "mean" not in columns:
+        return section("cltv", "CLTV", "<p>The customer table holds no CLTV columns.</p>")
+    currency = run.currency
+    draws = _draw_matrix(run)
+    parts = [
+        f"<p>CLTV over {esc(format_value(context.horizon_months))} months in {esc(currency)}. "
+        "<em>Predictive</em> bands hold what a customer may actually bring (the customer's own "
+        "randomness and the parameter uncertainty); the <em>expected</em> CLTV band "
+        f"(<code>expected_cltv_{esc(tag)}_q05/q95</code> in the exports) holds parameter "
+        "uncertainty only. Group totals come from the saved per-customer draws, which share "
+        "the posterior-draw index, so their bands include the correlation between customers.</p>"
+    ]
+    parts.append(
+        embed(
+            "CLTV distribution",
+            lambda: charts.cltv_histogram(customers, tag, currency=currency),
+        )
+    )
+    for group, title in (
+        ("segment", "RFM segment"),
+        ("tier_label", "tier"),
+        ("value_tier", "value tier"),
+    ):
+        if group not in customers.columns:
+            continue
+        parts.append(f"<h3>By {esc(title)}</h3>")
+        try:
+            parts.append(table(charts.group_cltv_table(customers, group, tag, draws)))
+        except Exception as error:  # noqa: BLE001
+            parts.append(error_note(f"the CLTV table by {title}", error))
+        if group != "value_tier":
+            parts.append(
+                embed(
+                    f"CLTV bands by {title}",
+                    lambda group=group: charts.cltv_band_chart(
+                        customers, group, tag, currency=currency
+                    ),
+                )
+            )
+    return section("cltv", "Customer lifetime value", "".join(parts))
+
+
+# ----------------------------------------------------------------------------- campaigns
+
+
+def campaigns_section(context: ReportContext) -> str:
+    """Target-list sizes and, when a plan was made, the campaign summary."""
+    run = context.run
+    parts = []
+    sizes = context.manifest.get("target_lists") or {}
+    if sizes:
+        parts.append(
+            "<h3>Target lists</h3>"
+            + table(
+                pl.DataFrame(
+                    {"target list": list(sizes), "customers": [int(v) for v in sizes.values()]}
+                )
+            )
+        )
+    parts.append("<h3>Campaign plan</h3>")
+    if run.campaign_summary is not None:
+        parts.append(
+            table(run.campaign_summary, max_rows=200)
+            + f"<p class='muted'>From {esc(campaign_summary_path(run.folder).name)}; "
+            "per-campaign lists are in campaigns/.</p>"
+        )
+    else:
+        parts.append(
+            "<p class='muted'>No campaign plan in this run folder (<code>flo-bayes plan</code> "
+            "writes campaigns/summary.csv).</p>"
+        )
+    return section("campaigns", "Targets and campaigns", "".join(parts))
+
+
+# ----------------------------------------------------------------------------- warnings
+
+
+def warnings_section(context: ReportContext) -> str:
+    """Data warnings from the manifest, plus the gate's failures."""
+    warnings = context.run.warnings
+    parts = []
+    if warnings:
+        parts.append(
+            table(
+                pl.DataFrame(
+                    {
+                        "code": [w.get("code", "") for w in warnings],
+                        "message": [w.get("message", "") for w in warnings],
+                    }
+                ),
+                max_rows=500,
+            )
+        )
+    else:
+        parts.append("<p>No data warnings were recorded for this run.</p>")
+    if not (context.manifest.get("convergence") or {}).get("passed", False):
+        parts.append(gate_banner(context.manifest))
+    return section("warnings", "Warnings", "".join(parts))
+
+
+def manifest_section(context: ReportContext) -> str:
+    """The manifest, pretty-printed."""
+    text = json.dumps(context.manifest, indent=2, ensure_ascii=False, default=str)
+    stages = context.manifest.get("stages", {})
+    timing = [
+        (name, f"{s.get('seconds', '?')} s ({s.get('status', '?')})") for name, s in stages.items()
+    ]
+    timing.append(("peak memory (MB)", context.manifest.get("peak_memory_mb")))
+    return section(
+        "manifest",
+        "Manifest",
+        "<h3>Stage timings</h3>" + key_value_table(timing) + f"<pre>{esc(text)}</pre>",
+    )

@@ -1,0 +1,76 @@
+"""The whole pipeline through the CLI: the embedded default run and one real-data run (FLO)."""
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from flo_bayes.cli import app
+
+REQUIRED_CUSTOMER_COLUMNS = {
+    "customer_id",
+    "x",
+    "t_x",
+    "T",
+    "gg_mean",
+    "segment",
+    "tier",
+    "p_alive",
+    "expected_purchases_3m",
+    "expected_purchases_6m",
+    "expected_spend_per_purchase",
+    "expected_cltv_6m_mean",
+    "expected_cltv_6m_q05",
+    "expected_cltv_6m_q95",
+    "cltv_6m_pred_mean",
+    "cltv_6m_pred_q05",
+    "cltv_6m_pred_q95",
+    "convergence_passed",
+}
+
+
+def _check_run_folder(folder, expected_customers):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    counts = manifest["row_counts"]
+    assert counts["rows_read"] == counts["rows_used"] + counts["rows_rejected"]
+    customers = pl.read_parquet(folder / "customers.parquet")
+    assert customers.height == expected_customers
+    assert REQUIRED_CUSTOMER_COLUMNS <= set(customers.columns)
+    assert (customers["expected_cltv_6m_q05"] <= customers["expected_cltv_6m_mean"]).all()
+    assert (customers["cltv_6m_pred_q05"] <= customers["cltv_6m_pred_q95"]).all()
+    summary = pl.read_csv(folder / "diagnostics" / "summary.csv")
+    assert summary["parameter"].to_list() == ["r", "alpha", "a", "b", "p", "q", "v"]
+    assert {"mean", "sd", "r_hat", "ess_bulk", "ess_tail"} <= set(summary.columns)
+    dictionary = pl.read_csv(folder / "data_dictionary.csv")
+    assert dictionary["column"].to_list() == customers.columns
+    assert (dictionary["description"].fill_null("") != "").all()
+    for name in ("bgnbd.nc", "gamma_gamma.nc"):
+        assert (folder / "models" / name).stat().st_size > 0
+    return manifest
+
+
+def test_default_run_without_arguments(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # `run` with no arguments writes outputs/<run-id>/ here
+    result = CliRunner().invoke(app, ["run", "--quiet"])
+    assert result.exit_code == 0, result.output
+    (folder,) = (tmp_path / "outputs").iterdir()
+    manifest = _check_run_folder(folder, expected_customers=2000)
+    assert manifest["convergence"]["passed"] is True
+
+
+@pytest.mark.slow
+def test_flo_real_data_run(tmp_path, flo_file):
+    config = Path(__file__).resolve().parents[1] / "configs" / "flo.toml"
+    out = tmp_path / "flo"
+    result = CliRunner().invoke(
+        app, ["run", "--config", str(config), "--data", str(flo_file), "--out", str(out), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    manifest = _check_run_folder(out, expected_customers=19_945)
+    assert manifest["row_counts"]["rows_rejected"] == 0
+    assert manifest["convergence"]["passed"] is True, manifest["convergence"]["failures"]
+    codes = {w["code"] for w in manifest["warnings"]}
+    assert "dropout_weakly_identified" in codes  # FLO holds recently active customers only
