@@ -12,8 +12,17 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from flo_bayes.campaigns.config import CampaignsConfig, validate_campaigns
 from flo_bayes.errors import ConfigError
 from flo_bayes.segmentation.config import SegmentationConfig
 from flo_bayes.segmentation.targets import classic_flo_target_lists
@@ -168,6 +177,7 @@ class OutputSettings(_Section):
     """Where results go and what they embed."""
 
     directory: str = "outputs"
+    report: bool = Field(True, description="Write report.html at the end of a run.")
     save_fit_data: bool = Field(
         True,
         description="Embed the customer table (ids, x, t_x, T, spend) in the saved posteriors, "
@@ -186,7 +196,17 @@ class Config(_Section):
     sampler: SamplerSettings = SamplerSettings()
     convergence: ConvergenceGate = ConvergenceGate()
     segmentation: SegmentationConfig = SegmentationConfig(target_lists=classic_flo_target_lists())
+    campaigns: CampaignsConfig = Field(default_factory=CampaignsConfig)
     output: OutputSettings = OutputSettings()
+
+    @field_validator("campaigns", mode="before")
+    @classmethod
+    def _campaigns_use_the_runs_segments(cls, value, info: ValidationInfo):
+        # Campaign eligibility is checked against this run's segment and tier names.
+        segmentation = info.data.get("segmentation")
+        if segmentation is None or isinstance(value, CampaignsConfig):
+            return value
+        return validate_campaigns(value, segmentation)
 
     @field_validator("seed")
     @classmethod
@@ -203,7 +223,7 @@ def _format_validation_error(path: Path, error: ValidationError) -> str:
         if item["type"] == "extra_forbidden":
             lines.append(f"unknown key '{key}' (check its spelling; see configs/default.toml)")
         else:
-            lines.append(f"key '{key}': {item['msg']}")
+            lines.append(f"key '{key}': {item['msg'].removeprefix('Value error, ')}")
     return "invalid config: " + "; ".join(lines)
 
 

@@ -6,6 +6,7 @@ them, and writes their results into the run folder.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,12 @@ from flo_bayes.manifest import Manifest, file_sha256
 from flo_bayes.progress import ConsoleProgress
 from flo_bayes.run_folder import RunFolder
 from flo_bayes.segment_stage import export_target_lists, segment_and_profile
-from flo_bayes.stages import fit_and_diagnose, score_and_export, simulate_default_input
+from flo_bayes.stages import (
+    fit_and_diagnose,
+    plan_and_export,
+    score_and_export,
+    simulate_default_input,
+)
 
 
 @dataclass(frozen=True)
@@ -122,22 +128,47 @@ def run_pipeline(
     _report_gate(progress, gate)
 
     with progress.stage("score customers (posterior predictive draws)"), manifest.stage("score"):
-        customers = score_and_export(segmented, fitted, config, folder, gate)
+        customers, cltv_draws = score_and_export(segmented, fitted, config, folder, gate)
         manifest.update(
             target_lists=export_target_lists(customers, config.segmentation, folder),
             warnings=data_warnings(customers, prior_check),
         )
 
+    with progress.stage("campaign plan (risk-aware, under budget)"), manifest.stage("plan"):
+        manifest.update(campaign_plan=plan_and_export(customers, cltv_draws, config, folder))
+
     manifest.finish()
+    if config.output.report:
+        _build_report(folder, manifest, progress)
     progress.say(f"Results: {folder.path}")
     return RunResult(folder=folder.path, gate=gate)
+
+
+def _build_report(folder: RunFolder, manifest: Manifest, progress: ConsoleProgress) -> None:
+    """Write report.html; a failure here leaves the (complete) results intact and says so."""
+    from flo_bayes.report import build_report
+
+    started = time.perf_counter()
+    try:
+        path = build_report(folder.path)
+    except Exception as error:  # noqa: BLE001 - the results are complete; the report is extra
+        progress.say(
+            f"WARNING: report.html could not be built ({type(error).__name__}: {error}); "
+            f"rebuild it with `flo-bayes report {folder.path}`"
+        )
+        manifest.update(report={"built": False, "error": f"{type(error).__name__}: {error}"})
+        return
+    seconds = round(time.perf_counter() - started, 3)
+    manifest.update(report={"built": True, "path": str(path), "seconds": seconds})
+    progress.say(f"report: {path} ({seconds:.1f} s)")
 
 
 def _report_rows(progress: ConsoleProgress, prepared: PreparedInput) -> None:
     counts = prepared.loaded.row_counts
     progress.say(
         f"    rows read {counts['rows_read']}, used {counts['rows_used']}, "
-        f"rejected {counts['rows_rejected']} {counts['rejected_by_reason'] or ''}".rstrip() + "; "
+        f"rejected {counts['rows_rejected']} {counts['rejected_by_reason'] or ''}".rstrip()
+        + "; "
         f"{prepared.summary.height} customers; analysis date {prepared.analysis_date}"
     )
 

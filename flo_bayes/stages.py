@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
+from flo_bayes.campaigns import RunContext, plan_campaigns, write_campaign_plan
 from flo_bayes.config import Config
 from flo_bayes.data_dictionary import base_column_descriptions, dictionary_frame
 from flo_bayes.diagnostics.convergence import (
@@ -230,4 +232,34 @@ def score_and_export(
     )
     descriptions.update(result.data_dictionary)
     write_frame(dictionary_frame(customers.columns, descriptions), folder.data_dictionary)
-    return customers
+    return customers, result.cltv_draws
+
+
+def plan_and_export(
+    customers: pl.DataFrame, cltv_draws: np.ndarray | None, config: Config, folder: RunFolder
+) -> dict:
+    """Plan the configured campaigns on the predictive draws and write the plan.
+
+    Returns
+    -------
+    dict
+        Manifest entry: the plan's summary rows and warnings.
+
+    """
+    if cltv_draws is None or not config.campaigns.campaigns:
+        reason = (
+            "no CLTV draws kept (prediction.keep_draws = 0)"
+            if cltv_draws is None
+            else "none configured"
+        )
+        return {"skipped": True, "warnings": [f"campaign plan skipped: {reason}"]}
+    plan = plan_campaigns(
+        customers, cltv_draws, config.campaigns, RunContext.from_config(config, folder.path)
+    )
+    write_campaign_plan(plan, folder.path)
+    return {
+        "skipped": False,
+        "method": str(plan.assignment.method) if hasattr(plan.assignment, "method") else "",
+        "summary": plan.summary.to_dicts(),
+        "warnings": list(plan.warnings),
+    }
