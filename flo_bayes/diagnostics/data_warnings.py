@@ -11,6 +11,8 @@ import polars as pl
 P_ALIVE_NEAR_ONE = 0.95
 # Warn when more than this share of customers has P(alive) near 1.
 P_ALIVE_NEAR_ONE_SHARE = 0.9
+# Below this many customers, an absence of one-time buyers is not remarkable.
+MIN_CUSTOMERS_FOR_SELECTION_CHECK = 100
 # Spend per purchase above this many times the median is reported as extreme.
 MONETARY_OUTLIER_FACTOR = 20.0
 
@@ -47,12 +49,37 @@ def data_warnings(customers: pl.DataFrame, prior_check: pl.DataFrame) -> list[di
             )
     dominated = prior_check.filter(pl.col("prior_dominates"))
     for row in dominated.iter_rows(named=True):
+        name = f"{row['model']}.{row['parameter']}"
+        ratio = row["posterior_to_prior_sd"]
+        if ratio > 1.0:
+            # A posterior wider than its prior sits in the prior's tail: the data push the
+            # parameter towards a boundary they cannot pin down.
+            found.append(
+                {
+                    "code": "weakly_identified_parameter",
+                    "message": f"{name}: posterior sd {row['posterior_sd']:.3g} is {ratio:.1f}x "
+                    f"the prior sd (posterior mean {row['posterior_mean']:.3g}, prior median "
+                    f"{row['prior_median']:.3g}); the data push it into the prior's tail without "
+                    "pinning it down, so its value depends on the prior.",
+                }
+            )
+        else:
+            found.append(
+                {
+                    "code": "prior_dominates",
+                    "message": f"{name}: posterior sd {row['posterior_sd']:.3g} is {ratio:.0%} of "
+                    "the prior sd; the data barely inform this parameter, so its value reflects "
+                    "the prior.",
+                }
+            )
+    if n > MIN_CUSTOMERS_FOR_SELECTION_CHECK and int((customers["x"] == 0).sum()) == 0:
         found.append(
             {
-                "code": "prior_dominates",
-                "message": f"{row['model']}.{row['parameter']}: posterior sd "
-                f"{row['posterior_sd']:.3g} is {row['posterior_to_prior_sd']:.0%} of the prior sd; "
-                "the data barely inform this parameter, so its value reflects the prior.",
+                "code": "no_single_purchase_customers",
+                "message": "no customer has a single purchase (x = 0): the file looks selected on "
+                "repeat buyers (FLO's holds customers with orders in both channels). The "
+                "models assume an unselected cohort, so they expect one-time buyers the file "
+                "cannot contain; population-level figures describe that assumed cohort.",
             }
         )
     t_zero = int((customers["T"] == 0).sum())
