@@ -61,6 +61,7 @@ def distinct_values(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> DistinctVa
     -------
     DistinctValues
         Distinct values, inverse indices and counts.
+
     """
     x = np.asarray(x, dtype=np.float64)
     t_x = np.asarray(t_x, dtype=np.float64)
@@ -104,6 +105,7 @@ def bgnbd_total_loglike(groups: DistinctValues, a, b, r, alpha):
     -------
     pytensor scalar
         Equal to the sum of pymc-marketing's ``BetaGeoNBD.logp`` over customers.
+
     """
     xv = pt.as_tensor_variable(groups.x_values)
     gamma_terms = (
@@ -145,6 +147,7 @@ class FastBetaGeoModel(BetaGeoModel):
         ----------
         data : pandas.DataFrame
             ``customer_id``, ``frequency``, ``recency``, ``T``.
+
         """
         if self.covariate_cols:
             raise ValueError("FastBetaGeoModel does not support covariates; use BetaGeoModel")

@@ -36,6 +36,7 @@ def gamma_gamma_total_loglike(n: np.ndarray, z: np.ndarray, p, q, v):
     -------
     pytensor scalar
         Equal to the sum of the library's per-customer potential.
+
     """
     n = np.asarray(n, dtype=np.float64)
     z = np.asarray(z, dtype=np.float64)
@@ -43,9 +44,17 @@ def gamma_gamma_total_loglike(n: np.ndarray, z: np.ndarray, p, q, v):
     nv = pt.as_tensor_variable(n_values)
     gamma_terms = pt.sum(n_counts * (pt.gammaln(p * nv + q) - pt.gammaln(p * nv)))
     customers = n.size
-    linear_in_p = p * float(np.sum(n * np.log(z)) + np.sum(n * np.log(n))) - float(np.sum(np.log(z)))
+    linear_in_p = p * float(np.sum(n * np.log(z)) + np.sum(n * np.log(n))) - float(
+        np.sum(np.log(z))
+    )
     weighted_log = pt.sum((p * n + q) * pt.log(pt.as_tensor_variable(n * z) + v))
-    return gamma_terms - customers * pt.gammaln(q) + customers * q * pt.log(v) + linear_in_p - weighted_log
+    return (
+        gamma_terms
+        - customers * pt.gammaln(q)
+        + customers * q * pt.log(v)
+        + linear_in_p
+        - weighted_log
+    )
 
 
 class FastGammaGammaModel(GammaGammaModel):
@@ -58,6 +67,7 @@ class FastGammaGammaModel(GammaGammaModel):
         ----------
         data : pandas.DataFrame
             ``customer_id``, ``frequency`` (purchases averaged over), ``monetary_value``.
+
         """
         self._validate_data(data)
         self.data = data
