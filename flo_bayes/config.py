@@ -97,6 +97,9 @@ class PredictionSettings(_Section):
     max_draws: Annotated[int, Field(ge=10, le=100_000)] = 1000
     chunk_size: Annotated[int, Field(ge=1)] = 2000
     keep_draws: Annotated[int, Field(ge=0, le=10_000)] = 200
+    workers: Annotated[int, Field(ge=1, le=64)] = Field(
+        2, description="Threads scoring customer chunks in parallel; results do not depend on it."
+    )
 
     @model_validator(mode="after")
     def _cltv_horizon_is_a_horizon(self) -> PredictionSettings:

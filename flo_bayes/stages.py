@@ -202,13 +202,16 @@ def score_and_export(
 
     """
     settings = scoring_settings(config)
+    draws = population_draws(fitted, config)
     result = score_customers(
         segmented.select("customer_id", "x", "t_x", "T", "gg_n", "gg_mean"),
-        population_draws(fitted, config),
+        draws,
         settings,
         seed=config.seed,
         chunk_size=config.prediction.chunk_size,
-        keep_draws=config.prediction.keep_draws,
+        # A short posterior cannot give more kept draws than it has.
+        keep_draws=min(config.prediction.keep_draws, draws.n_draws),
+        n_workers=config.prediction.workers,
     )
     customers = segmented.hstack(result.table.drop("customer_id"))
     if result.cltv_draws is not None:

@@ -1,0 +1,327 @@
+"""Which workloads run, in which order, with which sizes and arguments.
+
+Two size sets: :data:`FULL` (the figures of issue 7) and :data:`QUICK` (tiny sizes and short
+chains, for the smoke test and for trying the harness; its figures say nothing about the
+targets). Workloads that need a simulated input get a setup step before them, run in its
+own process as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+WORKLOAD_GROUPS: tuple[str, ...] = (
+    "ours_flo",
+    "baseline_flo",
+    "lifetimes",
+    "cdnow_fits",
+    "scale_1m",
+    "scoring_scale",
+)
+"""Names accepted by ``--only`` / ``--skip``, in the order they run."""
+
+CDNOW_ANALYSIS_DATE = "1997-09-30"
+FLO_DATA_NAME = "flo_data_20k.csv"
+CDNOW_DATA_NAME = "CDNOW_sample.txt"
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """Sampler overrides; ``None`` fields keep the config's (ours) or library's (baseline)."""
+
+    chains: int | None = None
+    draws: int | None = None
+    tune: int | None = None
+
+    def as_overrides(self) -> dict:
+        """The non-None fields."""
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Sizes of every workload."""
+
+    flo_simulated_customers: int | None
+    """None: the real FLO file; a number: that many simulated FLO customers instead."""
+    scale_customers: int
+    scale_keep_draws: int
+    scoring_sizes: tuple[int, ...]
+    scoring_draws: int
+    ours_sampler: Sampler = field(default_factory=Sampler)
+    baseline_sampler: Sampler = field(default_factory=lambda: Sampler(chains=4, draws=1000))
+    ours_keep_draws: int | None = None
+    cdnow_repeats: int = 2
+
+
+FULL = Sizes(
+    flo_simulated_customers=None,
+    scale_customers=1_000_000,
+    scale_keep_draws=100,
+    scoring_sizes=(20_000, 200_000, 1_000_000),
+    scoring_draws=1000,
+)
+QUICK = Sizes(
+    flo_simulated_customers=300,
+    scale_customers=2000,
+    scale_keep_draws=20,
+    scoring_sizes=(2000, 5000, 10_000),
+    scoring_draws=100,
+    ours_sampler=Sampler(chains=2, draws=100, tune=100),
+    baseline_sampler=Sampler(chains=2, draws=100, tune=100),
+    ours_keep_draws=20,
+)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Configs and data the workloads read, and the work directory they write into."""
+
+    flo_config: Path
+    flo_data: Path
+    cdnow_config: Path
+    cdnow_data: Path
+    workdir: Path
+
+
+@dataclass(frozen=True)
+class Step:
+    """One process to run.
+
+    Attributes
+    ----------
+    key : str
+        Unique name in the results.
+    workload : str
+        Worker workload name.
+    group : str
+        The ``--only`` name it belongs to.
+    label : str
+        What it measures, for tables.
+    args : dict
+        Workload arguments.
+    setup : bool
+        A preparation step (its figures are not benchmark results).
+    needs : str or None
+        Key of the setup step that must succeed first.
+
+    """
+
+    key: str
+    workload: str
+    group: str
+    label: str
+    args: dict
+    setup: bool = False
+    needs: str | None = None
+
+
+def repo_root() -> Path:
+    """The repository holding the ``flo_bayes`` package (configs/ and ../shared beside it)."""
+    import flo_bayes
+
+    return Path(flo_bayes.__file__).resolve().parents[1]
+
+
+def default_paths(workdir: Path) -> Paths:
+    """The repository's configs and ``../shared/data`` beside the repository."""
+    root = repo_root()
+    shared = root.parent / "shared" / "data"
+    return Paths(
+        flo_config=root / "configs" / "flo.toml",
+        flo_data=shared / FLO_DATA_NAME,
+        cdnow_config=root / "configs" / "cdnow.toml",
+        cdnow_data=shared / CDNOW_DATA_NAME,
+        workdir=workdir,
+    )
+
+
+def with_overrides(
+    sizes: Sizes,
+    *,
+    scale_customers: int | None = None,
+    scale_keep_draws: int | None = None,
+    scoring_sizes: tuple[int, ...] | None = None,
+    scoring_draws: int | None = None,
+    ours_sampler: Sampler | None = None,
+    baseline_sampler: Sampler | None = None,
+) -> Sizes:
+    """Sizes with the command line's overrides (None keeps the size set's value)."""
+    changes = {
+        "scale_customers": scale_customers,
+        "scale_keep_draws": scale_keep_draws,
+        "scoring_sizes": scoring_sizes,
+        "scoring_draws": scoring_draws,
+    }
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if ours_sampler is not None and ours_sampler.as_overrides():
+        merged = {**sizes.ours_sampler.as_overrides(), **ours_sampler.as_overrides()}
+        changes["ours_sampler"] = Sampler(**merged)
+    if baseline_sampler is not None and baseline_sampler.as_overrides():
+        merged = {**sizes.baseline_sampler.as_overrides(), **baseline_sampler.as_overrides()}
+        changes["baseline_sampler"] = Sampler(**merged)
+    return replace(sizes, **changes)
+
+
+def build_plan(groups: list[str], sizes: Sizes, paths: Paths) -> list[Step]:
+    """The steps for the chosen workload groups, setup steps first where needed.
+
+    Parameters
+    ----------
+    groups : list of str
+        Names from :data:`WORKLOAD_GROUPS`.
+    sizes : Sizes
+        :data:`FULL`, :data:`QUICK` or either with overrides.
+    paths : Paths
+        Configs, data and the work directory.
+
+    Returns
+    -------
+    list of Step
+        In run order.
+
+    """
+    unknown = sorted(set(groups) - set(WORKLOAD_GROUPS))
+    if unknown:
+        raise ValueError(f"unknown workloads {unknown}; choose from {list(WORKLOAD_GROUPS)}")
+    work = paths.workdir
+    steps: list[Step] = []
+    ours_sampler = sizes.ours_sampler.as_overrides()
+
+    flo_data, flo_needs, flo_label = str(paths.flo_data), None, f"FLO {FLO_DATA_NAME}"
+    flo_users = {"ours_flo", "baseline_flo", "lifetimes"} & set(groups)
+    if sizes.flo_simulated_customers and flo_users:
+        n = sizes.flo_simulated_customers
+        flo_data = str(work / f"flo_simulated_{n}.csv")
+        flo_needs = "setup_flo_small"
+        flo_label = f"{n:,} simulated FLO customers"
+        steps.append(
+            Step(
+                flo_needs,
+                "simulate_flo_csv",
+                "setup",
+                f"simulate {n:,} FLO customers",
+                {"path": flo_data, "customers": n, "seed": 42},
+                setup=True,
+            )
+        )
+    flo_args = {"config_path": str(paths.flo_config), "data_path": flo_data}
+
+    if "ours_flo" in groups:
+        steps.append(
+            Step(
+                "ours_flo",
+                "ours_flo",
+                "ours_flo",
+                f"ours: end to end, {flo_label} (configs/flo.toml)",
+                {
+                    **flo_args,
+                    "out_dir": str(work / "ours_flo"),
+                    "label": "flo",
+                    "sampler": ours_sampler,
+                    "keep_draws": sizes.ours_keep_draws,
+                },
+                needs=flo_needs,
+            )
+        )
+    if "baseline_flo" in groups:
+        steps.append(
+            Step(
+                "baseline_flo",
+                "baseline_flo",
+                "baseline_flo",
+                f"pymc-marketing defaults: 2 fits + expected CLTV, {flo_label}",
+                {**flo_args, **sizes.baseline_sampler.as_overrides(), "future_t": 6},
+                needs=flo_needs,
+            )
+        )
+    if "lifetimes" in groups:
+        steps.append(
+            Step(
+                "lifetimes",
+                "lifetimes",
+                "lifetimes",
+                f"lifetimes recipe (penalised ML), {flo_label}",
+                {**flo_args, "future_t": 6},
+                needs=flo_needs,
+            )
+        )
+    if "cdnow_fits" in groups:
+        steps.append(
+            Step(
+                "cdnow_fits",
+                "cdnow_fits",
+                "cdnow_fits",
+                f"ours: both CDNOW fits, {sizes.cdnow_repeats}x in one process",
+                {
+                    "config_path": str(paths.cdnow_config),
+                    "data_path": str(paths.cdnow_data),
+                    "analysis_date": CDNOW_ANALYSIS_DATE,
+                    "repeats": sizes.cdnow_repeats,
+                    "sampler": ours_sampler,
+                },
+            )
+        )
+    if "scale_1m" in groups:
+        n = sizes.scale_customers
+        csv = str(work / f"flo_simulated_{n}.csv")
+        steps.append(
+            Step(
+                "setup_scale",
+                "simulate_flo_csv",
+                "setup",
+                f"simulate {n:,} FLO customers",
+                {"path": csv, "customers": n, "seed": 20210601},
+                setup=True,
+            )
+        )
+        steps.append(
+            Step(
+                "scale_1m",
+                "scale_1m",
+                "scale_1m",
+                f"ours: end to end, {n:,} simulated FLO customers (default config, "
+                f"keep_draws {sizes.scale_keep_draws})",
+                {
+                    "config_path": None,
+                    "data_path": csv,
+                    "data_format": "flo",
+                    "out_dir": str(work / "scale"),
+                    "label": "scale",
+                    "sampler": ours_sampler,
+                    "keep_draws": sizes.scale_keep_draws,
+                },
+                needs="setup_scale",
+            )
+        )
+    if "scoring_scale" in groups:
+        from flo_bayes.benchmarking.inputs import scoring_input_path
+
+        steps.append(
+            Step(
+                "setup_scoring",
+                "scoring_inputs",
+                "setup",
+                f"simulate {max(sizes.scoring_sizes):,} customers and their summaries",
+                {"dir": str(work), "sizes": list(sizes.scoring_sizes), "seed": 7},
+                setup=True,
+            )
+        )
+        for n in sorted(set(sizes.scoring_sizes)):
+            steps.append(
+                Step(
+                    f"scoring_{n}",
+                    "scoring",
+                    "scoring_scale",
+                    f"ours: score_customers alone, {n:,} customers x {sizes.scoring_draws:,} draws",
+                    {
+                        "summary_path": str(scoring_input_path(work, n)),
+                        "config_path": str(paths.flo_config),
+                        "draws": sizes.scoring_draws,
+                        "keep_draws": 0,
+                    },
+                    needs="setup_scoring",
+                )
+            )
+    return steps

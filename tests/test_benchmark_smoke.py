@@ -1,0 +1,173 @@
+"""The benchmark harness (issue 7) runs end to end at tiny sizes; its arithmetic is right.
+
+The full benchmark is not part of the test run: ``scripts/benchmark.py`` without ``--quick``
+takes about an hour. Here the harness runs with ``--quick`` (300 simulated FLO customers,
+2 chains x 100 draws; scoring alone at a few thousand customers), everything inside tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flo_bayes.benchmarking.plan import FULL, QUICK, build_plan, default_paths
+from flo_bayes.benchmarking.runner import WorkloadResult
+from flo_bayes.benchmarking.targets import MET, MISSED, evaluate_targets, flo_comparison
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _result(key: str, workload: str, metrics: dict, peak_mb: float) -> WorkloadResult:
+    return WorkloadResult(key, workload, ok=True, metrics=metrics, peak_mb=peak_mb)
+
+
+def test_quick_run_prints_and_writes_figures(tmp_path):
+    markdown = tmp_path / "BENCHMARKS.md"
+    raw = tmp_path / "results.json"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "benchmark.py"),
+            "--quick",
+            "--only",
+            "ours_flo,scoring_scale",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--markdown",
+            str(markdown),
+            "--json",
+            str(raw),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr[-4000:]
+    out = completed.stdout
+    for title in ("== Workloads ==", "== Scoring alone at scale ==", "== Targets =="):
+        assert title in out
+    assert "QUICK RUN" in out
+
+    results = json.loads(raw.read_text())["results"]
+    ours = results["ours_flo"]
+    assert ours["ok"], ours
+    assert ours["metrics"]["customers"] == QUICK.flo_simulated_customers
+    assert 0 < ours["metrics"]["import_seconds"] < ours["metrics"]["total_seconds"]
+    assert {"load", "segment", "fit", "score"} <= set(ours["metrics"]["stages"])
+    assert ours["peak_mb"] > 50 and ours["tree_peak_mb"] > 50
+    scoring = [results[f"scoring_{n}"] for n in QUICK.scoring_sizes]
+    assert all(r["ok"] and r["metrics"]["seconds"] > 0 for r in scoring)
+    assert [r["metrics"]["customers"] for r in scoring] == list(QUICK.scoring_sizes)
+
+    text = markdown.read_text()
+    for needle in (
+        "## Machine",
+        "CPU:",
+        "## Versions",
+        "pymc-marketing",
+        "| ours_flo |",
+        "## Targets",
+    ):
+        assert needle in text
+    assert "scripts/benchmark.py --quick" in text
+    # Nothing was written outside tmp_path's work dir and report files.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["BENCHMARKS.md", "results.json", "work"]
+
+
+def test_scoring_settings_match_the_pipeline():
+    from flo_bayes.benchmarking.scoring_scale import settings_from_config
+    from flo_bayes.config import load_config
+    from flo_bayes.stages import scoring_settings
+
+    config = load_config(REPO / "configs" / "flo.toml")
+    assert settings_from_config(config) == scoring_settings(config)
+
+
+def test_ratios_and_targets():
+    flo = str(REPO.parent / "shared" / "data" / "flo_data_20k.csv")
+    ours = _result(
+        "ours_flo",
+        "ours_flo",
+        {
+            "total_seconds": 50.0,
+            "stages": {"fit": 20.0, "score": 10.0},
+            "convergence_passed": True,
+            "customers": 19945,
+            "data_path": flo,
+            "sampler_overrides": {},
+        },
+        peak_mb=1000.0,
+    )
+    base = _result(
+        "baseline_flo",
+        "baseline_flo",
+        {
+            "total_seconds": 800.0,
+            "bgnbd_fit_seconds": 265.0,
+            "gamma_gamma_fit_seconds": 347.0,
+            "cltv_seconds": 187.0,
+        },
+        peak_mb=6700.0,
+    )
+    base.tree_peak_mb = 7000.0
+    scoring = [
+        _result(
+            f"scoring_{n}",
+            "scoring",
+            {"customers": n, "microseconds_per_customer": us, "seconds": n * us / 1e6},
+            peak_mb=mb,
+        )
+        for n, us, mb in (
+            (20_000, 300.0, 300.0),
+            (200_000, 250.0, 330.0),
+            (1_000_000, 260.0, 2500.0),
+        )
+    ]
+    results = {r.key: r for r in (ours, base, *scoring)}
+
+    rows = {row.measure: row for row in flo_comparison(results)}
+    assert rows["end to end (process start to results)"].ratio == "16.0x faster"
+    assert rows["peak memory (all processes)"].ratio == "7.0x leaner"
+
+    status = {check.target: check.status for check in evaluate_targets(results)}
+    assert status["FLO 20k end to end <= 60 s"] == MET
+    assert status["FLO 20k peak memory <= 1.5 GB"] == MET
+    assert status["FLO fits pass the convergence gate"] == MET
+    assert status[">= 10x faster than the baseline, same run"] == MET
+    assert status[">= 4x leaner than the baseline, same run"] == MET
+    assert status["scoring time linear in customers"] == MET
+    # 2,170 MB more for 980,000 more customers: ~2,300 bytes each, not flat.
+    assert status["scoring memory flat in customers"] == MISSED
+    assert status["CDNOW both fits <= 10 s (compiled)"] == "not run"
+
+    ours.metrics["sampler_overrides"] = {"draws": 100}
+    status = {check.target: check.status for check in evaluate_targets(results)}
+    assert status["FLO 20k end to end <= 60 s"].startswith("n/a")
+
+
+def test_plan_sizes_and_setup_steps(tmp_path):
+    paths = default_paths(tmp_path)
+    full = build_plan(["ours_flo", "scale_1m", "scoring_scale"], FULL, paths)
+    keys = [step.key for step in full]
+    assert keys == [
+        "ours_flo",
+        "setup_scale",
+        "scale_1m",
+        "setup_scoring",
+        "scoring_20000",
+        "scoring_200000",
+        "scoring_1000000",
+    ]
+    assert full[0].args["data_path"].endswith("flo_data_20k.csv")
+    assert full[2].args["keep_draws"] == FULL.scale_keep_draws
+    quick = build_plan(["ours_flo", "baseline_flo"], QUICK, paths)
+    assert [step.key for step in quick] == ["setup_flo_small", "ours_flo", "baseline_flo"]
+    assert quick[1].args["data_path"] == quick[2].args["data_path"] == quick[0].args["path"]
+    with pytest.raises(ValueError, match="unknown workloads"):
+        build_plan(["nope"], FULL, paths)
