@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from flo_bayes.io.flo_loader import FLO_COLUMNS as FLO_SCHEMA_COLUMNS
 from flo_bayes.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 
 __all__ = [
@@ -76,21 +77,8 @@ CATEGORY_WINDOW_DAYS = 365
 MIN_AMOUNT = 0.01
 """Smallest occasion amount (one cent) after rounding to 2 decimals."""
 
-FLO_COLUMNS: tuple[str, ...] = (
-    "master_id",
-    "order_channel",
-    "last_order_channel",
-    "first_order_date",
-    "last_order_date",
-    "last_order_date_online",
-    "last_order_date_offline",
-    "order_num_total_ever_online",
-    "order_num_total_ever_offline",
-    "customer_value_total_ever_offline",
-    "customer_value_total_ever_online",
-    "interested_in_categories_12",
-)
-"""Columns of FLO's customer file (``flo_data_20k.csv``), in file order."""
+# The FLO schema is defined once, by its loader.
+FLO_COLUMNS: tuple[str, ...] = tuple(FLO_SCHEMA_COLUMNS)
 
 FLO_ORDER_CHANNEL_SHARES: dict[str, float] = {
     "Android App": 0.476,
