@@ -1,7 +1,8 @@
 """The ``flo-bayes`` command line.
 
 Exit codes: 0 success, 2 a user error (input or config: the message says what to fix),
-1 an internal error (a short message and the log file; ``--verbose`` shows the traceback).
+1 an internal error (a short message and the log file; ``--verbose`` shows the traceback),
+3 the run finished but its fits failed the convergence gate (results are marked so).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Annotated
 import typer
 
 from flo_bayes.errors import UserInputError
+
+# `run` finished and wrote its results, but the fits failed the convergence gate.
+GATE_FAILED_EXIT_CODE = 3
 
 app = typer.Typer(
     name="flo-bayes",
@@ -46,8 +50,14 @@ def _parse_date(value: str | None, option: str) -> date | None:
         raise UserInputError(f"{option} must be a date as YYYY-MM-DD, got {value!r}") from None
 
 
-def _guarded(action: Callable[[], int | None], *, verbose: bool, log_dir: Path) -> None:
-    """Run a command; turn user errors into exit code 2 and internal errors into 1."""
+def _guarded(
+    action: Callable[[], int | None], *, verbose: bool, log_dir: Path | Callable[[], Path]
+) -> None:
+    """Run a command; turn user errors into exit code 2 and internal errors into 1.
+
+    ``log_dir`` may be a callable, read when an internal error happens (so a run can point
+    it at its run folder once that exists).
+    """
     try:
         code = action() or 0
     except UserInputError as error:
@@ -57,8 +67,9 @@ def _guarded(action: Callable[[], int | None], *, verbose: bool, log_dir: Path) 
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
     except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
-        log_dir.mkdir(parents=True, exist_ok=True)
-        log = log_dir / "flo-bayes-error.log"
+        directory = log_dir() if callable(log_dir) else log_dir
+        directory.mkdir(parents=True, exist_ok=True)
+        log = directory / "flo-bayes-error.log"
         log.write_text(traceback.format_exc(), encoding="utf-8")
         typer.echo(f"internal error: {type(error).__name__}: {error}", err=True)
         typer.echo(f"the traceback is in {log}; rerun with --verbose to print it", err=True)
@@ -92,6 +103,8 @@ def run(
     verbose: VerboseOption = False,
 ) -> None:
     """Run the whole pipeline: validate, summarise, fit, diagnose, score and export."""
+    # Where an internal error's traceback goes: the run folder once it exists.
+    log_dir = {"path": out or Path("outputs")}
 
     def action() -> int:
         from flo_bayes.config import load_config
@@ -111,16 +124,19 @@ def run(
             ),
         )
         label = Path(settings.data.path).stem if settings.data.path else "simulated"
+        log_dir["path"] = out or Path(settings.output.directory)
         folder = RunFolder.create(out, Path(settings.output.directory), label, overwrite=overwrite)
+        log_dir["path"] = folder.path
         result = run_pipeline(
             settings,
             folder,
-            ConsoleProgress(total=4, quiet=quiet),
+            ConsoleProgress(total=5, quiet=quiet),
             config_source=str(config) if config else "built-in defaults",
         )
-        return 0 if result.gate.passed else 0
+        # Results are written either way; exit code 3 lets scripts notice a failed gate.
+        return 0 if result.gate.passed else GATE_FAILED_EXIT_CODE
 
-    _guarded(action, verbose=verbose, log_dir=out or Path("outputs"))
+    _guarded(action, verbose=verbose, log_dir=lambda: log_dir["path"])
 
 
 @app.command()
@@ -183,7 +199,8 @@ def validate(
 
     def action() -> int:
         from flo_bayes.config import load_config
-        from flo_bayes.io.load import prepare_input
+        from flo_bayes.io.inputs import NoUsableRowsError
+        from flo_bayes.io.load import load_input, prepare_loaded
         from flo_bayes.io.writers import write_frame
         from flo_bayes.pipeline import RunOverrides, apply_overrides
 
@@ -194,7 +211,15 @@ def validate(
                 analysis_date=_parse_date(analysis_date, "--analysis-date"),
             ),
         )
-        prepared = prepare_input(data, settings)
+        loaded = load_input(data, settings)
+        try:
+            prepared = prepare_loaded(loaded, settings)
+        except NoUsableRowsError:
+            # Even when no row is usable, the rejected rows say why.
+            if rejected is not None:
+                write_frame(loaded.rejected, rejected)
+                typer.echo(f"rejected rows written to {rejected}", err=True)
+            raise
         counts = prepared.loaded.row_counts
         typer.echo(
             f"{data}: rows read {counts['rows_read']}, used {counts['rows_used']}, "
@@ -209,6 +234,92 @@ def validate(
         return 0
 
     _guarded(action, verbose=verbose, log_dir=Path("outputs"))
+
+
+@app.command()
+def backtest(
+    data: Annotated[Path, typer.Option("--data", help="Transaction log.")],
+    calibration_end: Annotated[
+        str, typer.Option("--calibration-end", help="Last day of the calibration period.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for backtest.json and plots.")],
+    holdout_end: Annotated[
+        str | None,
+        typer.Option("--holdout-end", help="Last day of the holdout (default: last date)."),
+    ] = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Fit on the calibration period and check the predictive intervals on the holdout."""
+
+    def action() -> int:
+        from flo_bayes.backtest import run_backtest
+        from flo_bayes.config import load_config
+        from flo_bayes.pipeline import RunOverrides, apply_overrides
+
+        settings = load_config(config)
+        if config is None:
+            settings = apply_overrides(settings, RunOverrides(data_format="transactions"))
+        start = _parse_date(calibration_end, "--calibration-end")
+        report = run_backtest(data, settings, start, _parse_date(holdout_end, "--holdout-end"), out)
+        typer.echo(
+            f"coverage_50 {report['coverage_50']:.3f}, coverage_90 {report['coverage_90']:.3f}; "
+            f"holdout purchases actual {report['holdout_actual_total']}, predicted "
+            f"{report['holdout_predicted_mean']:.0f} [{report['holdout_predicted_q05']:.0f}, "
+            f"{report['holdout_predicted_q95']:.0f}]; written to {out}"
+        )
+        return 0
+
+    _guarded(action, verbose=verbose, log_dir=out)
+
+
+@app.command()
+def plan(
+    run_dir: Annotated[Path, typer.Argument(help="A finished run folder.")],
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="TOML file with a [campaigns] section (default: the run's)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the plan (default: the run folder).")
+    ] = None,
+    seed: SeedOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Recompute the campaign plan from a finished run's outputs, without refitting."""
+
+    def action() -> int:
+        from flo_bayes.campaigns import (
+            build_campaign_plan,
+            campaigns_config_from_run,
+            load_campaigns_config,
+        )
+
+        settings = load_campaigns_config(config) if config else campaigns_config_from_run(run_dir)
+        result = build_campaign_plan(run_dir, settings, out or run_dir, seed=seed)
+        typer.echo(result.summary.select(result.summary.columns[:8]))
+        for warning in result.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"plan written to {out or run_dir} (campaign_plan.xlsx, campaigns/)")
+        return 0
+
+    _guarded(action, verbose=verbose, log_dir=out or run_dir)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A finished run folder.")],
+    verbose: VerboseOption = False,
+) -> None:
+    """Rebuild the self-contained report.html of a run from its saved outputs."""
+
+    def action() -> int:
+        from flo_bayes.report import build_report
+
+        typer.echo(f"report written to {build_report(run_dir)}")
+        return 0
+
+    _guarded(action, verbose=verbose, log_dir=run_dir)
 
 
 def main() -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 from flo_bayes.config import Config
 from flo_bayes.diagnostics.convergence import GateResult
 from flo_bayes.diagnostics.data_warnings import data_warnings
-from flo_bayes.io.load import PreparedInput, prepare_input
+from flo_bayes.io.inputs import NoUsableRowsError
+from flo_bayes.io.load import PreparedInput, load_input, prepare_loaded
 from flo_bayes.io.writers import write_frame
 from flo_bayes.manifest import Manifest, file_sha256
 from flo_bayes.progress import ConsoleProgress
@@ -102,7 +103,13 @@ def run_pipeline(
             if config.data.path
             else simulate_default_input(config, folder.input_dir)
         )
-        prepared = prepare_input(input_path, config)
+        loaded = load_input(input_path, config)
+        try:
+            prepared = prepare_loaded(loaded, config)
+        except NoUsableRowsError:
+            # The rejected rows say why no row is usable; keep them for the user.
+            write_frame(loaded.rejected, folder.rejected_rows)
+            raise
         write_frame(prepared.loaded.rejected, folder.rejected_rows)
         manifest.update(
             input={

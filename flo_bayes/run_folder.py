@@ -125,14 +125,25 @@ class RunFolder:
 
         """
         if out is None:
+            # mkdir without exist_ok claims the name atomically: two runs started in the
+            # same second (even in parallel) never share a folder.
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            path = base / f"{stamp}-{label}"
+            base.mkdir(parents=True, exist_ok=True)
             suffix = 1
-            while path.exists():
-                suffix += 1
-                path = base / f"{stamp}-{label}-{suffix}"
+            while True:
+                path = base / (f"{stamp}-{label}" + (f"-{suffix}" if suffix > 1 else ""))
+                try:
+                    path.mkdir()
+                except FileExistsError:
+                    suffix += 1
+                    continue
+                return cls(path)
         else:
             path = out
+            if path.exists() and not path.is_dir():
+                raise UserInputError(
+                    "--out must be a folder, but a file of that name exists", path=path
+                )
             if path.exists() and any(path.iterdir()):
                 if not overwrite:
                     raise UserInputError(

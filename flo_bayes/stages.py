@@ -37,6 +37,8 @@ from flo_bayes.segmentation import segment_value_crosstab, value_tiers
 from flo_bayes.simulate import simulate_flo_customers, simulate_population, write_flo_csv
 from flo_bayes.units import months_to_time_units, rate_per_time_unit
 
+# Groups of a saved posterior that hold the customer table (ids, x, t_x, T, spend).
+CUSTOMER_TABLE_GROUPS = ("fit_data", "observed_data")
 # The simulated default data end here (FLO's conventional analysis date).
 DEFAULT_ANALYSIS_DATE = date(2021, 6, 1)
 
@@ -51,7 +53,8 @@ def simulate_default_input(config: Config, input_dir: Path) -> Path:
             seed=config.data.simulated_seed,
         )
         path = input_dir / "simulated_flo_customers.csv"
-        write_flo_csv(frame, path)
+        with atomic_path(path) as temporary:
+            write_flo_csv(frame, temporary)
         return path
     population = simulate_population(
         config.data.simulated_customers,
@@ -106,12 +109,11 @@ def save_model(model, path: Path, *, keep_fit_data: bool) -> None:
         if keep_fit_data:
             model.save(str(temporary), engine="h5netcdf")
         else:
-            groups = [
-                g
-                for g in model.idata.groups
-                if g.strip("/") not in ("fit_data", "observed_data", "")
-            ]
-            model.idata.to_netcdf(str(temporary), engine="h5netcdf", groups=groups)
+            tree = model.idata.copy()
+            for name in CUSTOMER_TABLE_GROUPS:
+                if name in tree.children:
+                    del tree[name]
+            tree.to_netcdf(str(temporary), engine="h5netcdf")
 
 
 def fit_and_diagnose(

@@ -12,6 +12,10 @@ from flo_bayes.errors import DataError
 from flo_bayes.io.rejections import RowCheck, apply_checks, reason_counts
 
 
+class NoUsableRowsError(DataError):
+    """Every data row was rejected; the rejected rows say why (``validate --rejected``)."""
+
+
 @dataclass(frozen=True)
 class LoadedInput:
     """Validated input rows and the rows rejected on the way.
@@ -43,6 +47,14 @@ class LoadedInput:
     date_column: str
     extra_columns: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """Every row read is either used or rejected; anything else is a bug, not bad input."""
+        if self.rows_read != self.frame.height + self.rejected.height:
+            raise RuntimeError(
+                f"row accounting broken for {self.path}: read {self.rows_read}, used "
+                f"{self.frame.height}, rejected {self.rejected.height}"
+            )
+
     @property
     def row_counts(self) -> dict:
         """Row accounting for the manifest: read = used + rejected."""
@@ -52,6 +64,44 @@ class LoadedInput:
             "rows_rejected": self.rejected.height,
             "rejected_by_reason": reason_counts(self.rejected),
         }
+
+
+_REASON_HINTS = {
+    "wrong_field_count": "check the delimiter and the quoting of values that contain it",
+    "unparseable_date": "check the date format (FLO: YYYY-MM-DD; transaction logs: "
+    "data.transactions.date_format in the config)",
+    "empty_row": "the file holds no data rows; export the data again",
+}
+
+
+def require_usable_rows(loaded: LoadedInput) -> None:
+    """Stop with a clear message when every data row was rejected.
+
+    The message gives the counts per reason and the first rejected row's line, column and
+    detail, so the user can fix the file (or the layout) without opening the rejected rows.
+
+    Raises
+    ------
+    NoUsableRowsError
+        When ``loaded.frame`` is empty.
+
+    """
+    if not loaded.frame.is_empty():
+        return
+    counts = reason_counts(loaded.rejected)
+    top = max(counts, key=counts.get) if counts else ""
+    first = loaded.rejected.row(0, named=True) if loaded.rejected.height else None
+    where = (
+        f" First: line {first['line_number']}, column {first['columns']}: {first['details']}."
+        if first
+        else ""
+    )
+    hint = _REASON_HINTS.get(top, "fix the rows listed by `flo-bayes validate --rejected FILE`")
+    raise NoUsableRowsError(
+        f"no usable rows: all {loaded.rows_read} data rows were rejected "
+        f"({', '.join(f'{k}: {v}' for k, v in counts.items())}).{where} Next step: {hint}",
+        path=loaded.path,
+    )
 
 
 def resolve_analysis_date(loaded: LoadedInput, fixed: date | None, offset_days: int) -> date:
@@ -92,8 +142,10 @@ def cut_at_analysis_date(loaded: LoadedInput, analysis_date: date) -> LoadedInpu
     rejected = pl.concat([loaded.rejected, late]).sort("line_number")
     result = replace(loaded, frame=kept, rejected=rejected)
     if kept.is_empty():
+        earliest = loaded.frame[loaded.date_column].min() if loaded.frame.height else None
         raise DataError(
-            f"no rows on or before the analysis date {analysis_date}; check --analysis-date",
+            f"no rows on or before the analysis date {analysis_date} (the earliest "
+            f"{loaded.date_column} in the file is {earliest}); choose a later --analysis-date",
             path=loaded.path,
         )
     return result

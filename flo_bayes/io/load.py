@@ -10,7 +10,12 @@ import polars as pl
 
 from flo_bayes.config import Config
 from flo_bayes.io.flo_loader import load_flo
-from flo_bayes.io.inputs import LoadedInput, cut_at_analysis_date, resolve_analysis_date
+from flo_bayes.io.inputs import (
+    LoadedInput,
+    cut_at_analysis_date,
+    require_usable_rows,
+    resolve_analysis_date,
+)
 from flo_bayes.io.transaction_loader import load_transactions
 from flo_bayes.summary import build_flo_summary, build_transaction_summary
 
@@ -47,7 +52,19 @@ def prepare_input(path: Path, config: Config) -> PreparedInput:
         Row accounting holds: ``loaded.rows_read == len(loaded.frame) + len(loaded.rejected)``.
 
     """
-    loaded = load_input(path, config)
+    return prepare_loaded(load_input(path, config), config)
+
+
+def prepare_loaded(loaded: LoadedInput, config: Config) -> PreparedInput:
+    """The steps of :func:`prepare_input` after loading (for callers that keep the loaded rows).
+
+    Raises
+    ------
+    DataError
+        When no row is usable, or none is dated on or before the analysis date.
+
+    """
+    require_usable_rows(loaded)
     analysis_date = resolve_analysis_date(
         loaded, config.analysis.analysis_date, config.analysis.analysis_date_offset_days
     )

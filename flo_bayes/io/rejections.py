@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from flo_bayes.io.raw_text import LINE_NUMBER, RAW_ROW
+from flo_bayes.io.raw_text import (
+    EMPTY_ROW,
+    EXPECTED_FIELDS,
+    FIELD_COUNT,
+    HELPER_COLUMNS,
+    LINE_NUMBER,
+    RAW_ROW,
+    WRONG_FIELD_COUNT,
+)
 
 REJECTED_COLUMNS = ("line_number", "reason_codes", "columns", "details", "raw_row")
 
@@ -27,15 +35,15 @@ class RowCheck:
         Short machine-readable code, e.g. ``unparseable_date``.
     column : str
         The input column the rule is about.
-    detail : str
-        What is wrong and how to fix it.
+    detail : str or polars.Expr
+        What is wrong and how to fix it; an expression gives a per-row text (e.g. the value).
 
     """
 
     is_bad: pl.Expr
     reason_code: str
     column: str
-    detail: str
+    detail: str | pl.Expr
 
 
 def apply_checks(frame: pl.DataFrame, checks: list[RowCheck]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -62,7 +70,7 @@ def apply_checks(frame: pl.DataFrame, checks: list[RowCheck]) -> tuple[pl.DataFr
 
     def joined(attribute: str) -> pl.Expr:
         parts = [
-            pl.when(pl.col(f"_bad_{i}")).then(pl.lit(getattr(check, attribute)))
+            pl.when(pl.col(f"_bad_{i}")).then(_as_expr(getattr(check, attribute)))
             for i, check in enumerate(checks)
         ]
         return pl.concat_list(parts).list.drop_nulls().list.join("; ")
@@ -76,6 +84,51 @@ def apply_checks(frame: pl.DataFrame, checks: list[RowCheck]) -> tuple[pl.DataFr
     )
     kept = flagged.filter(~any_bad).drop([f"_bad_{i}" for i in range(len(checks))])
     return kept, rejected
+
+
+def _as_expr(value: str | pl.Expr) -> pl.Expr:
+    return value.cast(pl.Utf8) if isinstance(value, pl.Expr) else pl.lit(value, dtype=pl.Utf8)
+
+
+def structural_checks() -> list[RowCheck]:
+    """Rules for rows that cannot be read as fields at all (flags set by ``read_delimited``).
+
+    ``empty_row``: a blank line, or a line of empty fields (``,,,,``).
+    ``wrong_field_count``: more or fewer fields than the header; typically a value holding
+    the delimiter (a decimal comma like ``139,99`` in a comma-separated file) or a cut line.
+    """
+    return [
+        RowCheck(
+            pl.col(EMPTY_ROW),
+            "empty_row",
+            "(whole row)",
+            "the line is blank or holds only empty fields",
+        ),
+        RowCheck(
+            pl.col(WRONG_FIELD_COUNT),
+            "wrong_field_count",
+            "(whole row)",
+            pl.format(
+                "the row has {} fields, the header has {}; a value containing the delimiter "
+                "(e.g. a decimal comma like 139,99) must be quoted, or a field is missing",
+                pl.col(FIELD_COUNT),
+                pl.col(EXPECTED_FIELDS),
+            ),
+        ),
+    ]
+
+
+def split_structural(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Reject empty and ragged rows first, so they get one clear reason and not ten.
+
+    Returns
+    -------
+    rows, rejected : polars.DataFrame
+        ``rows`` without the helper columns; ``rejected`` in the standard schema.
+
+    """
+    rows, rejected = apply_checks(raw, structural_checks())
+    return rows.drop(HELPER_COLUMNS), rejected
 
 
 def empty_rejections() -> pl.DataFrame:

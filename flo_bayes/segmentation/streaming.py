@@ -9,18 +9,23 @@ whole input in memory. This module offers the same result as lazy Polars queries
   :func:`~flo_bayes.segmentation.pipeline.segment_customers` (same columns, same values);
 * :func:`sink_segments`: summary -> Parquet -> quintile edges -> scored and segmented Parquet,
   every step run by Polars' streaming engine;
+* :func:`sink_transaction_summary`: the transaction-log summary computed partition by
+  partition (hash of the customer id), because a streaming group-by keeps all its groups in
+  memory;
 * :func:`write_simulated_flo_csv` and :func:`write_simulated_transactions`: simulated inputs
   written to disk batch by batch, for benchmarks at sizes that do not fit in memory at once.
 
 Memory: the row-wise steps stream. What stays proportional to the number of *customers* (not
 input rows) is the quintile edges (one sorted Float64 column each for recency and monetary)
-and the ordinal rank of frequency; for a transaction log the per-customer group-by state as
-well. The customer summary is written to Parquet once, because the edges need a few passes
-over it and re-running the summary query for each would re-read the input.
+and the ordinal rank of frequency, a few dozen bytes per customer. The group-by of a
+transaction log is bounded by partitioning. The customer summary is written to Parquet once,
+because the edges need a few passes over it and re-running the summary query for each would
+re-read the input.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 import time
@@ -38,15 +43,18 @@ from flo_bayes.io.parsing import parse_date, parse_float, stripped
 from flo_bayes.segmentation.config import SegmentationConfig
 from flo_bayes.segmentation.rfm import (
     FREQUENCY_COL,
+    FREQUENCY_SCORE,
     MONETARY_COL,
     RECENCY_COL,
+    RF_SCORE,
+    SCORE_DTYPE,
     RfmEdges,
     compute_rfm_edges,
     rf_string_exprs,
     rfm_score_exprs,
 )
-from flo_bayes.segmentation.segment_map import segment_expr
-from flo_bayes.segmentation.tiers import tier_exprs
+from flo_bayes.segmentation.segment_map import SEGMENT_COL, resolve_segment_map
+from flo_bayes.segmentation.tiers import TIER_COL, TIER_IDS, TIER_LABEL_COL, TIERS
 from flo_bayes.simulate import (
     FLO_ANALYSIS_DATE_OFFSET_DAYS,
     simulate_flo_customers,
@@ -61,6 +69,7 @@ __all__ = [
     "StreamingResult",
     "scan_flo_csv",
     "scan_transaction_csv",
+    "frequency_rank_cuts",
     "segment_customers_lazy",
     "sink_segments",
     "sink_transaction_summary",
@@ -178,6 +187,86 @@ def scan_transaction_csv(
     )
 
 
+_ROW = "_row"
+_PART = "_part"
+
+
+def frequency_rank_cuts(
+    summary: pl.LazyFrame, edges: RfmEdges, *, frequency_col: str = FREQUENCY_COL
+) -> list[tuple[float, int | None]]:
+    """Where the ordinal rank of frequency crosses each inner quintile edge.
+
+    The frequency score is the quintile of ``rank(method="ordinal")`` of frequency (ties
+    broken by row order). Computing that rank needs the whole column in memory. Instead,
+    for each inner edge ``e`` this finds the row that holds rank ``floor(e)``: its value
+    ``v`` and row number ``p``. Then ``rank > e`` exactly when ``x > v``, or ``x == v`` and
+    the row number is ``> p``. Only the value counts (a small group-by) and one filtered
+    slice per edge are collected.
+
+    Parameters
+    ----------
+    summary : polars.LazyFrame
+        Customer summary, rows in the order that breaks ties.
+    edges : RfmEdges
+        Edges from :func:`~flo_bayes.segmentation.rfm.compute_rfm_edges` on the same rows.
+    frequency_col : str, default ``"n_orders"``
+        Frequency column.
+
+    Returns
+    -------
+    list of (float, int or None)
+        One ``(v, p)`` per inner edge; ``p`` is None when no row of value ``v`` lies above
+        the edge (then ``rank > e`` iff ``x > v``).
+
+    """
+    counts = (
+        summary.select(pl.col(frequency_col).cast(pl.Float64).alias("v"))
+        .drop_nulls()
+        .group_by("v")
+        .agg(pl.len().alias("n"))
+        .sort("v")
+        .collect()
+    )
+    values = counts.get_column("v").to_numpy()
+    cum = np.cumsum(counts.get_column("n").to_numpy())
+    cuts: list[tuple[float, int | None]] = []
+    for edge in edges.frequency_rank[1:-1]:
+        m = math.floor(edge)  # rank > edge  <=>  rank > m (ranks are integers)
+        if m < 1:  # every rank is above the edge
+            cuts.append((-math.inf, None))
+            continue
+        i = int(np.searchsorted(cum, m, side="left"))  # value holding rank m
+        j = m - (int(cum[i - 1]) if i else 0)  # rank m is its j-th occurrence
+        if j == int(cum[i]) - (int(cum[i - 1]) if i else 0):
+            cuts.append((float(values[i]), None))
+            continue
+        row = (
+            summary.select(pl.col(frequency_col).cast(pl.Float64).alias("v"))
+            .with_row_index(_ROW)
+            .filter(pl.col("v") == values[i])
+            .slice(j - 1, 1)
+            .collect(engine="streaming")
+            .get_column(_ROW)
+            .item()
+        )
+        cuts.append((float(values[i]), int(row)))
+    return cuts
+
+
+def _frequency_score_expr(
+    cuts: list[tuple[float, int | None]], frequency_col: str = FREQUENCY_COL
+) -> pl.Expr:
+    x = pl.col(frequency_col).cast(pl.Float64)
+    above = []
+    for value, row in cuts:
+        cond = x > value
+        if row is not None:
+            cond = cond | ((x == value) & (pl.col(_ROW) > row))
+        above.append(cond.cast(pl.Int8))
+    score = pl.sum_horizontal(above) + 1 if above else pl.lit(1)
+    return pl.when(x.is_null()).then(None).otherwise(score).cast(SCORE_DTYPE)
+
+
 def segment_customers_lazy(
     summary: pl.LazyFrame,
     config: SegmentationConfig | None = None,
@@ -185,6 +274,11 @@ def segment_customers_lazy(
     edges: RfmEdges | None = None,
 ) -> pl.LazyFrame:
     """Lazy :func:`~flo_bayes.segmentation.pipeline.segment_customers`.
+
+    Recency and monetary scores use :func:`~flo_bayes.segmentation.rfm.rfm_score_exprs`;
+    the frequency score is computed from :func:`frequency_rank_cuts` and a row number
+    instead of a full-column rank, so the scoring query streams (its values equal the
+    rank-based score).
 
     Parameters
     ----------
@@ -195,9 +289,7 @@ def segment_customers_lazy(
         Segment map, tier map and language.
     edges : RfmEdges, optional
         Quintile edges. When omitted they are computed from ``summary`` with
-        :func:`~flo_bayes.segmentation.rfm.compute_rfm_edges`, which runs ``summary`` about
-        five times: pass a cheap source (e.g. ``scan_parquet`` of a written summary) or
-        precomputed edges.
+        :func:`~flo_bayes.segmentation.rfm.compute_rfm_edges`.
 
     Returns
     -------
@@ -206,17 +298,63 @@ def segment_customers_lazy(
         ``RF_SCORE``, ``RFM_SCORE``, ``segment`` and ``tier``, ``tier_label``; runs with
         ``collect(engine="streaming")`` or ``sink_parquet``.
 
+    Notes
+    -----
+    Building the query collects small results from ``summary`` several times (edges, value
+    counts, up to four one-row slices), so ``summary`` should be a cheap source such as
+    ``scan_parquet`` of a written summary (see :func:`sink_segments`).
+
     """
     config = config or SegmentationConfig()
     _check_columns(summary, (RECENCY_COL, FREQUENCY_COL, MONETARY_COL), "customer summary")
     if edges is None:
         edges = compute_rfm_edges(summary)
+    recency, _, monetary = rfm_score_exprs(edges)
+    frequency = _frequency_score_expr(frequency_rank_cuts(summary, edges)).alias(FREQUENCY_SCORE)
     return (
-        summary.with_columns(rfm_score_exprs(edges))
+        summary.with_row_index(_ROW)
+        .with_columns(recency, frequency, monetary)
+        .drop(_ROW)
         .with_columns(rf_string_exprs())
-        .with_columns(segment_expr(config.segment_map))
-        .with_columns(tier_exprs(config.tier_map, config.language))
+        .with_columns(_segment_expr(config))
+        .with_columns(_tier_exprs(config))
     )
+
+
+def _lookup_expr(expr: pl.Expr, mapping: dict[str, str], dtype: pl.Enum) -> pl.Expr:
+    """``replace_strict(mapping)`` as an element-wise ``when``/``is_in`` chain.
+
+    Polars 2.1 runs ``replace_strict`` as an in-memory fallback inside a streaming query,
+    which buffers every other column of the frame meanwhile; this form streams. Values
+    outside ``mapping`` give null (callers pass complete, validated mappings).
+    """
+    keys_by_value: dict[str, list[str]] = {}
+    for key, value in mapping.items():
+        keys_by_value.setdefault(value, []).append(key)
+    text = expr.cast(pl.Utf8)
+    chain = None
+    for value, keys in keys_by_value.items():
+        cond = text.is_in(pl.Series(keys, dtype=pl.Utf8).implode())
+        chain = (pl.when(cond) if chain is None else chain.when(cond)).then(pl.lit(value))
+    return chain.otherwise(None).cast(dtype)
+
+
+def _segment_expr(config: SegmentationConfig) -> pl.Expr:
+    """Streaming twin of :func:`~flo_bayes.segmentation.segment_map.segment_expr`."""
+    lookup = resolve_segment_map(config.segment_map)
+    dtype = pl.Enum(list(config.segment_map))
+    return _lookup_expr(pl.col(RF_SCORE), lookup, dtype).alias(SEGMENT_COL)
+
+
+def _tier_exprs(config: SegmentationConfig) -> list[pl.Expr]:
+    """Streaming twin of :func:`~flo_bayes.segmentation.tiers.tier_exprs`."""
+    labels = {t.id: t.label(config.language) for t in TIERS}
+    tier = _lookup_expr(pl.col(SEGMENT_COL), dict(config.tier_map), pl.Enum(TIER_IDS))
+    label_dtype = pl.Enum([labels[t] for t in TIER_IDS])
+    return [
+        tier.alias(TIER_COL),
+        _lookup_expr(tier, labels, label_dtype).alias(TIER_LABEL_COL),
+    ]
 
 
 @dataclass(frozen=True)
@@ -310,10 +448,6 @@ def sink_segments(
         edges_seconds=t_edges - t_summary,
         segments_seconds=t_segments - t_edges,
     )
-
-
-_ROW = "_row"
-_PART = "_part"
 
 
 @dataclass(frozen=True)
@@ -539,8 +673,8 @@ def write_simulated_transactions(
     Each batch is :func:`flo_bayes.simulate.simulate_population` for ``batch_customers`` new
     customers (acquired uniformly over ``history_years`` before the data end
     ``analysis_date - 2 days``), its rows put in date order so that customers interleave as
-    in a real log. Batches follow each other until ``n_rows`` rows are written; the last one
-    is cut at exactly ``n_rows``. Columns ``customer_id``, ``date`` (ISO), ``amount``.
+    in a real log. Batches follow each other until ``n_rows`` rows are written (a batch is
+    smaller when fewer rows are still needed); the last one is cut at exactly ``n_rows``. Columns ``customer_id``, ``date`` (ISO), ``amount``.
 
     Parameters
     ----------
@@ -576,22 +710,31 @@ def write_simulated_transactions(
         Path(parquet_dir).mkdir(parents=True, exist_ok=True)
     handle = open(csv_path, "wb") if csv_path is not None else None
     written = customers = batch = 0
+    rows_per_customer = 4.0  # first guess; updated from every batch
     try:
         while written < n_rows:
+            wanted = math.ceil(1.05 * (n_rows - written) / rows_per_customer) + 100
+            n_batch = min(batch_customers, wanted)
             log = simulate_population(
-                batch_customers,
+                n_batch,
                 acquisition_start=start,
                 acquisition_end=end,
                 observation_end=end,
                 seed=_batch_seed(seed, batch),
             ).transactions
-            log = log.head(n_rows - written).sort("date", maintain_order=True)
+            rows_per_customer = max(1.0, log.height / n_batch)
+            n_customers = n_batch  # every simulated customer has a first purchase
+            if log.height > n_rows - written:  # last batch: cut, rows are grouped by customer
+                log = log.head(n_rows - written)
+                ids = log.get_column("customer_id")
+                n_customers = int((ids != ids.shift(1)).fill_null(True).sum())
+            log = log.sort("date", maintain_order=True)
             if handle is not None:
                 log.write_csv(handle, include_header=batch == 0, date_format=DATE_FORMAT)
             if parquet_dir is not None:
                 log.write_parquet(Path(parquet_dir) / f"part-{batch:05d}.parquet")
             written += log.height
-            customers += log.get_column("customer_id").n_unique()
+            customers += n_customers
             batch += 1
     finally:
         if handle is not None:
