@@ -29,7 +29,9 @@ def test_load_run_frames(tiny_run: Path):
     )
     assert run.posterior_summary.height == 7
     assert {"segment_profiles", "tier_profiles"} <= set(run.segments)
-    assert run.campaign_summary is None
+    # The run plans the default tier campaigns: one summary row each plus TOTAL.
+    assert run.campaign_summary is not None
+    assert run.campaign_summary.height == len(run.manifest["config"]["campaigns"]["campaigns"]) + 1
     assert isinstance(run.gate_passed, bool)
     assert run.time_unit == "weeks"
 
@@ -80,7 +82,7 @@ def test_missing_output_is_named(tiny_run: Path, tmp_path: Path):
 def test_campaign_summary_is_loaded_when_present(tiny_run: Path, tmp_path: Path):
     copy = tmp_path / "run"
     shutil.copytree(tiny_run, copy, ignore=shutil.ignore_patterns("*.nc", "cltv_draws*"))
-    (copy / "campaigns").mkdir()
+    (copy / "campaigns").mkdir(exist_ok=True)
     pl.DataFrame({"campaign": ["vip"], "contacts": [3]}).write_csv(copy / "campaigns/summary.csv")
     summary = load_run(copy).campaign_summary
     assert summary is not None and summary["campaign"].to_list() == ["vip"]
