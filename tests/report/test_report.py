@@ -105,7 +105,8 @@ def test_campaign_summary_shown_when_present(tiny_run: Path):
     summary = pl.DataFrame({"campaign": ["vip_thanks"], "contacts": [12], "expected_profit": [3.5]})
     html = campaigns_section(ReportContext(dataclasses.replace(run, campaign_summary=summary)))
     assert "vip_thanks" in html and "expected_profit" in html
-    assert "No campaign plan" in campaigns_section(ReportContext(run))
+    without_plan = dataclasses.replace(run, campaign_summary=None)
+    assert "No campaign plan" in campaigns_section(ReportContext(without_plan))
 
 
 def test_report_refuses_incomplete_folder(tmp_path: Path):
