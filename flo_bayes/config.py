@@ -160,8 +160,8 @@ class SamplerSettings(_Section):
         "'library': pymc-marketing's own graph.",
     )
     chains: Annotated[int, Field(ge=1, le=64)] = 4
-    draws: Annotated[int, Field(ge=10, le=100_000)] = 500
-    tune: Annotated[int, Field(ge=10, le=100_000)] = 500
+    draws: Annotated[int, Field(ge=10, le=100_000)] = 300
+    tune: Annotated[int, Field(ge=10, le=100_000)] = 300
     target_accept: Probability = 0.8
     cores: Annotated[int, Field(ge=1, le=256)] = 2
 

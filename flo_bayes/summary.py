@@ -113,7 +113,7 @@ def build_transaction_summary(
 
     """
     occasions = (
-        transactions.with_columns(pl.int_range(pl.len()).alias("_order"))
+        transactions.with_row_index("_order")
         .group_by("customer_id", "date")
         .agg(pl.col("amount").sum(), pl.col("_order").min())
     )

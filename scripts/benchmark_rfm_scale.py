@@ -8,14 +8,19 @@ Two inputs are simulated to disk in batches (memory follows the batch, not the t
 
 For each input the benchmark times (a) the generation and (b) the query that scans the input,
 builds the customer summary, scores RFM, maps segments and tiers and writes Parquet with
-Polars' streaming engine (:mod:`flo_bayes.segmentation.streaming`). Every stage runs in a
-fresh Python subprocess and its peak memory is that process's maximum resident set size
-(``os.wait4`` rusage), so one stage's memory never pollutes another's. A baseline process
-that only imports the modules is measured as well.
+Polars' streaming engine (:mod:`flo_bayes.segmentation.streaming`; the transaction summary
+runs in ``--tx-partitions`` customer partitions). Every stage runs in a fresh Python
+subprocess and its peak memory is that process's maximum resident set size (``os.wait4``
+rusage), so one stage's memory never pollutes another's. A baseline process that only
+imports the modules is measured as well. The notes column gives each step's time and the
+highest RSS sampled during it (RSS includes memory kept from earlier steps).
+
+``--ooc-budget-mb`` sets ``POLARS_OOC_MEMORY_BUDGET_MB`` for the query stages, to try
+Polars' experimental spilling (e.g. with ``--tx-partitions 1``).
 
 Examples
 --------
-Full default run (about 10 minutes and 9 GB of disk on a 2-core machine)::
+Full default run (about 8 minutes and 7 GB of disk on a shared 2-core machine)::
 
     .venv/bin/python scripts/benchmark_rfm_scale.py --markdown outputs/rfm_scale.md
 
@@ -35,6 +40,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -70,16 +76,52 @@ def stage_gen_flo(path: str, n: int, batch: int, seed: int) -> dict:
     return {"rows": rows, "notes": f"CSV {_size(Path(path)) / 1e9:.2f} GB"}
 
 
+class RssSampler(threading.Thread):
+    """Record this process's resident set size every 50 ms (Linux ``/proc``; else nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.samples: list[tuple[float, float]] = []
+        self.start_time = time.perf_counter()
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:  # noqa: D102
+        status = Path("/proc/self/status")
+        while not self._stop_event.is_set() and status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    mb = int(line.split()[1]) / 1024
+                    self.samples.append((time.perf_counter() - self.start_time, mb))
+            self._stop_event.wait(0.05)
+
+    def steps(self, durations: list[tuple[str, float]]) -> str:
+        """Stop, then describe consecutive steps as ``name 12.3 s (0.45 GB peak)``."""
+        self._stop_event.set()
+        self.join()
+        parts, lo = [], 0.0
+        for name, seconds in durations:
+            hi = lo + seconds
+            peak = max((mb for t, mb in self.samples if lo - 0.05 <= t <= hi + 0.05), default=0)
+            parts.append(f"{name} {seconds:.1f} s ({peak / 1024:.2f} GB)")
+            lo = hi
+        return ", ".join(parts)
+
+
 def stage_query_flo(path: str, out: str) -> dict:
     """FLO CSV -> summary -> RFM -> segments -> Parquet."""
     from flo_bayes.segmentation.streaming import scan_flo_csv, sink_segments
     from flo_bayes.summary import build_flo_summary
 
+    sampler = RssSampler()
+    sampler.start()
     summary = build_flo_summary(scan_flo_csv(path), ANALYSIS_DATE, TIME_UNIT)
     res = sink_segments(summary, out)
-    notes = (
-        f"summary {res.summary_seconds:.1f} s, edges {res.edges_seconds:.1f} s, "
-        f"scores+segments {res.segments_seconds:.1f} s"
+    notes = sampler.steps(
+        [
+            ("summary", res.summary_seconds),
+            ("edges", res.edges_seconds),
+            ("scores+segments", res.segments_seconds),
+        ]
     )
     return {"rows": res.n_customers, "customers": res.n_customers, "notes": notes}
 
@@ -118,11 +160,12 @@ def stage_query_tx(source: str, kind: str, out: str, partitions: int) -> dict:
         sink_transaction_summary,
     )
 
+    sampler = RssSampler()
+    sampler.start()
     if kind == "csv":
         transactions = scan_transaction_csv(source)
     else:
         transactions = pl.scan_parquet(sorted(Path(source).glob("*.parquet")))
-    rows = transactions.select(pl.len()).collect().item() if kind == "parquet" else None
     out_path = Path(out)
     summary_path = out_path.with_name(f"{out_path.stem}.summary.parquet")
     summ = sink_transaction_summary(
@@ -130,13 +173,17 @@ def stage_query_tx(source: str, kind: str, out: str, partitions: int) -> dict:
     )
     res = sink_segments(summ.summary_path, out_path)
     summary_path.unlink(missing_ok=True)
-    notes = (
-        f"{res.n_customers:,} customers; {summ.n_partitions} partitions: split "
-        f"{summ.partition_seconds:.1f} s, summaries {summ.summary_seconds:.1f} s, merge "
-        f"{summ.merge_seconds:.1f} s; edges {res.edges_seconds:.1f} s, scores+segments "
-        f"{res.segments_seconds:.1f} s"
+    steps = sampler.steps(
+        [
+            ("split", summ.partition_seconds),
+            ("summaries", summ.summary_seconds),
+            ("merge", summ.merge_seconds),
+            ("edges", res.edges_seconds),
+            ("scores+segments", res.segments_seconds),
+        ]
     )
-    return {"rows": rows, "customers": res.n_customers, "notes": notes}
+    notes = f"{res.n_customers:,} customers, {summ.n_partitions} partitions: {steps}"
+    return {"customers": res.n_customers, "notes": notes}
 
 
 STAGES = {
@@ -151,7 +198,7 @@ STAGES = {
 # ------------------------------------------------------------------ parent: run and report
 
 
-def run_stage(name: str, kwargs: dict, workdir: Path) -> dict:
+def run_stage(name: str, kwargs: dict, workdir: Path, env: dict | None = None) -> dict:
     """Run one stage in a fresh interpreter; return its result, seconds and peak MB."""
     result_file = workdir / f".{name}.result.json"
     cmd = [
@@ -165,7 +212,7 @@ def run_stage(name: str, kwargs: dict, workdir: Path) -> dict:
         str(result_file),
     ]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd)
+    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})})
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -228,6 +275,9 @@ def benchmark(args: argparse.Namespace, workdir: Path) -> list[dict]:
     def log(msg: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
+    query_env = {}
+    if args.ooc_budget_mb:
+        query_env["POLARS_OOC_MEMORY_BUDGET_MB"] = str(args.ooc_budget_mb)
     rows = []
     rows.append(_row("baseline (imports only)", run_stage("baseline", {}, workdir)))
     if args.customers > 0:
@@ -238,7 +288,7 @@ def benchmark(args: argparse.Namespace, workdir: Path) -> list[dict]:
         rows.append(_row("generate FLO customers (CSV)", res))
         log("FLO query")
         kw = {"path": str(flo_csv), "out": str(workdir / "flo_segments.parquet")}
-        res = run_stage("query_flo", kw, workdir)
+        res = run_stage("query_flo", kw, workdir, query_env)
         rows.append(_row("FLO CSV -> summary -> RFM -> segments", res))
         if not args.keep:
             flo_csv.unlink()
@@ -266,8 +316,8 @@ def benchmark(args: argparse.Namespace, workdir: Path) -> list[dict]:
                 "out": str(workdir / f"tx_segments_{kind}.parquet"),
                 "partitions": partitions,
             }
-            res = run_stage("query_tx", kw, workdir)
-            res["rows"] = res["rows"] or args.transactions
+            res = run_stage("query_tx", kw, workdir, query_env)
+            res["rows"] = args.transactions
             label = f"transactions {kind.upper()} -> summary -> RFM -> segments"
             rows.append(_row(label, res))
             if not args.keep:
@@ -291,6 +341,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=0,
         help=f"customer partitions of the log summary (0: one per {ROWS_PER_PARTITION:,} rows)",
+    )
+    p.add_argument(
+        "--ooc-budget-mb",
+        type=int,
+        default=0,
+        help="set POLARS_OOC_MEMORY_BUDGET_MB for the query stages (experimental spilling)",
     )
     p.add_argument("--flo-batch", type=int, default=1_000_000, help="customers per FLO batch")
     p.add_argument("--tx-batch", type=int, default=2_000_000, help="customers per log batch")

@@ -275,10 +275,12 @@ def segment_customers_lazy(
 ) -> pl.LazyFrame:
     """Lazy :func:`~flo_bayes.segmentation.pipeline.segment_customers`.
 
-    Recency and monetary scores use :func:`~flo_bayes.segmentation.rfm.rfm_score_exprs`;
-    the frequency score is computed from :func:`frequency_rank_cuts` and a row number
-    instead of a full-column rank, so the scoring query streams (its values equal the
-    rank-based score).
+    Recency and monetary scores use :func:`~flo_bayes.segmentation.rfm.rfm_score_exprs`.
+    Three pieces are rewritten so that the scoring query streams without an in-memory
+    fallback (which would buffer the whole frame): the frequency score comes from
+    :func:`frequency_rank_cuts` and a row number instead of a full-column rank, and the
+    segment and tier lookups are ``when``/``is_in`` chains instead of ``replace_strict``.
+    The values and dtypes equal :func:`segment_customers`'s.
 
     Parameters
     ----------
@@ -478,12 +480,44 @@ class PartitionedSummary:
         return self.partition_seconds + self.summary_seconds + self.merge_seconds
 
 
-def _merge_sorted(frames: list[pl.LazyFrame], key: str) -> pl.LazyFrame:
-    """Merge frames sorted by ``key`` as a balanced tree of ``merge_sorted``."""
-    while len(frames) > 1:
-        pairs = [frames[i : i + 2] for i in range(0, len(frames), 2)]
-        frames = [p[0].merge_sorted(p[1], key=key) if len(p) == 2 else p[0] for p in pairs]
-    return frames[0]
+_MERGE_ROW_GROUP = 16_384
+"""Row-group size of the partition summaries, small so that range filters skip most groups."""
+
+
+def _merge_by_row_ranges(files: list[Path], out: Path, *, n_ranges: int) -> None:
+    """Merge files that are each sorted by ``_row`` into one file sorted by ``_row``.
+
+    Polars' streaming ``merge_sorted`` buffers heavily with many inputs (4.6 GB for 50
+    inputs and 24 M rows), so the ``_row`` range is cut into ``n_ranges`` pieces instead;
+    each piece is read from all files (row-group statistics skip the rest), sorted in
+    memory and appended to ``out`` as row groups. A piece holds at most
+    ``(max _row + 1) / n_ranges`` rows, because each row has a distinct ``_row``.
+    """
+    import pyarrow.parquet as pq  # imported here: only this step needs it
+
+    scan = pl.scan_parquet(files)
+    top = scan.select(pl.col(_ROW).max()).collect().item()
+    bounds = np.linspace(0, (top if top is not None else -1) + 1, n_ranges + 1).astype(np.int64)
+    writer = None
+    try:
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            piece = (
+                scan.filter((pl.col(_ROW) >= int(lo)) & (pl.col(_ROW) < int(hi)))
+                .sort(_ROW)
+                .drop(_ROW)
+                .collect(engine="streaming")
+            )
+            if piece.height == 0:
+                continue
+            table = piece.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema, compression="zstd")
+            writer.write_table(table)
+        if writer is None:  # no customers at all
+            scan.drop(_ROW).head(0).collect().write_parquet(out)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def sink_transaction_summary(
@@ -564,12 +598,11 @@ def sink_transaction_summary(
             out = sums_dir / f"{folder.name.split('=')[1]}.parquet"
             build_transaction_summary(rows, analysis_date, time_unit).join(
                 first_row, on="customer_id", how="left", maintain_order="left"
-            ).sink_parquet(out, engine="streaming")
+            ).sink_parquet(out, row_group_size=_MERGE_ROW_GROUP, engine="streaming")
             part_sums.append(out)
         t_summary = time.perf_counter()
 
-        merged = _merge_sorted([pl.scan_parquet(p) for p in part_sums], _ROW)
-        merged.drop(_ROW).sink_parquet(summary_path, engine="streaming")
+        _merge_by_row_ranges(part_sums, summary_path, n_ranges=n_partitions)
         t_merge = time.perf_counter()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -127,3 +127,14 @@ def test_streaming_frequency_score_equals_rank_with_ties(seed):
     expected = segment_customers(frame)
     got = segment_customers_lazy(frame.lazy()).collect(engine="streaming")
     assert_frame_equal(got, expected)
+
+
+def test_scoring_plan_has_no_in_memory_fallback(flo_csv):
+    summary = build_flo_summary(scan_flo_csv(flo_csv), AD, "weeks")
+    graph = segment_customers_lazy(summary).show_graph(
+        engine="streaming", plan_stage="physical", raw_output=True
+    )
+    if "in-memory engine fallback" not in graph:
+        pytest.skip("this Polars version does not mark in-memory fallbacks in its plan graph")
+    fallback_colour = 'fillcolor="0.0 0.3 1.0"'  # legend colour of "in-memory engine fallback"
+    assert not [line for line in graph.splitlines() if fallback_colour in line]
