@@ -289,6 +289,8 @@ def plan(
     """Recompute the campaign plan from a finished run's outputs, without refitting."""
 
     def action() -> int:
+        import polars as pl
+
         from flo_bayes.campaigns import (
             build_campaign_plan,
             campaigns_config_from_run,
@@ -297,7 +299,22 @@ def plan(
 
         settings = load_campaigns_config(config) if config else campaigns_config_from_run(run_dir)
         result = build_campaign_plan(run_dir, settings, out or run_dir, seed=seed)
-        typer.echo(result.summary.select(result.summary.columns[:8]))
+        shown = [
+            c
+            for c in (
+                "campaign",
+                "eligible",
+                "contacts",
+                "cost",
+                "profit_mean",
+                "profit_q05",
+                "profit_q95",
+                "p_loss",
+            )
+            if c in result.summary.columns
+        ]
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=120, fmt_str_lengths=30):
+            typer.echo(result.summary.select(shown))
         for warning in result.warnings:
             typer.echo(f"warning: {warning}", err=True)
         typer.echo(f"plan written to {out or run_dir} (campaign_plan.xlsx, campaigns/)")
