@@ -28,14 +28,13 @@ from flo_bayes.models.fitting import (
     gamma_gamma_data,
 )
 from flo_bayes.models.priors import bgnbd_priors, gamma_gamma_priors
+from flo_bayes.predictive.from_config import scoring_settings
 from flo_bayes.predictive.population import PopulationDraws
 from flo_bayes.predictive.scoring import score_customers
-from flo_bayes.predictive.settings import ScoringSettings
 from flo_bayes.run_folder import RunFolder
 from flo_bayes.segment_stage import csv_ready
 from flo_bayes.segmentation import segment_value_crosstab, value_tiers
 from flo_bayes.simulate import simulate_flo_customers, simulate_population, write_flo_csv
-from flo_bayes.units import months_to_time_units, rate_per_time_unit
 
 # Groups of a saved posterior that hold the customer table (ids, x, t_x, T, spend).
 CUSTOMER_TABLE_GROUPS = ("fit_data", "observed_data")
@@ -136,33 +135,6 @@ def fit_and_diagnose(
     write_frame(posterior, folder.posterior_summary)
     write_frame(prior_check, folder.prior_posterior)
     return fitted, gate, prior_check
-
-
-def scoring_settings(config: Config) -> ScoringSettings:
-    """Map the run config onto the scoring stage's settings (horizons in the time unit)."""
-    unit = config.analysis.time_unit
-    prediction = config.prediction
-    horizons = {
-        horizon_name(months): months_to_time_units(months, unit)
-        for months in prediction.horizons_months
-    }
-    return ScoringSettings(
-        horizons=horizons,
-        cltv_horizon=horizon_name(prediction.cltv_horizon_months),
-        discount_rate_per_time_unit=rate_per_time_unit(
-            prediction.discount_rate, prediction.discount_rate_unit, unit
-        ),
-        margin=prediction.margin,
-        interval_levels=tuple(prediction.interval_levels),
-        cltv_thresholds=tuple(prediction.cltv_thresholds),
-        time_unit=unit,
-        currency=prediction.currency,
-    )
-
-
-def horizon_name(months: float) -> str:
-    """Column-name tag of a horizon: 3.0 months -> ``3m``, 1.5 months -> ``1_5m``."""
-    return f"{months:g}".replace(".", "_") + "m"
 
 
 def population_draws(fitted: FittedModels, config: Config) -> PopulationDraws:

@@ -80,13 +80,14 @@ def test_quick_run_prints_and_writes_figures(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["BENCHMARKS.md", "results.json", "work"]
 
 
-def test_scoring_settings_match_the_pipeline():
-    from flo_bayes.benchmarking.scoring_scale import settings_from_config
+def test_scoring_settings_name_horizons_as_the_exports_do():
     from flo_bayes.config import load_config
-    from flo_bayes.stages import scoring_settings
+    from flo_bayes.predictive.from_config import horizon_name, scoring_settings
 
     config = load_config(REPO / "configs" / "flo.toml")
-    assert settings_from_config(config) == scoring_settings(config)
+    settings = scoring_settings(config)
+    assert list(settings.horizons) == ["3m", "6m"] and settings.cltv_horizon == "6m"
+    assert horizon_name(1.5) == "1_5m"
 
 
 def test_ratios_and_targets():

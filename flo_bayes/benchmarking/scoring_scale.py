@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from flo_bayes.benchmarking.measure import Stopwatch, WorkerContext, current_rss_mb
+from flo_bayes.predictive.from_config import scoring_settings
 
 DEFAULT_JITTER = 0.05
 
@@ -34,38 +35,6 @@ def jittered_draws(n_draws: int, jitter: float, seed: int):
     )
 
 
-def settings_from_config(config):
-    """The scoring settings of a run config, as :func:`flo_bayes.stages.scoring_settings`.
-
-    Rebuilt here so that this process need not import PyMC (which ``flo_bayes.stages``
-    does); the smoke test checks that both agree.
-    """
-    from flo_bayes.predictive.settings import ScoringSettings
-    from flo_bayes.units import months_to_time_units, rate_per_time_unit
-
-    unit = config.analysis.time_unit
-    prediction = config.prediction
-
-    def name(months: float) -> str:
-        return f"{months:g}".replace(".", "_") + "m"
-
-    return ScoringSettings(
-        horizons={
-            name(months): months_to_time_units(months, unit)
-            for months in prediction.horizons_months
-        },
-        cltv_horizon=name(prediction.cltv_horizon_months),
-        discount_rate_per_time_unit=rate_per_time_unit(
-            prediction.discount_rate, prediction.discount_rate_unit, unit
-        ),
-        margin=prediction.margin,
-        interval_levels=tuple(prediction.interval_levels),
-        cltv_thresholds=tuple(prediction.cltv_thresholds),
-        time_unit=unit,
-        currency=prediction.currency,
-    )
-
-
 def run(args: dict, context: WorkerContext) -> dict:
     """Score the customers of ``args["summary_path"]`` once; time and memory of that call."""
     import polars as pl
@@ -79,7 +48,7 @@ def run(args: dict, context: WorkerContext) -> dict:
     n_draws = int(args.get("draws", 1000))
     seed = int(args.get("seed", config.seed))
     draws = jittered_draws(n_draws, float(args.get("jitter", DEFAULT_JITTER)), seed)
-    settings = settings_from_config(config)
+    settings = scoring_settings(config)
     chunk_size = int(args.get("chunk_size") or config.prediction.chunk_size)
     keep_draws = int(args.get("keep_draws", 0))
     rss_before = current_rss_mb()

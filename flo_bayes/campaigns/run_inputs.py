@@ -20,6 +20,7 @@ import polars as pl
 from pydantic import ValidationError
 
 from flo_bayes.errors import DataError
+from flo_bayes.predictive.from_config import horizon_name
 from flo_bayes.segmentation.config import SegmentationConfig
 
 MANIFEST = "manifest.json"
@@ -27,11 +28,6 @@ CUSTOMERS = "customers.parquet"
 CLTV_DRAWS = "cltv_draws.parquet"
 DRAW_PREFIX = "draw_"
 _DRAW_RE = re.compile(r"^draw_(\d+)$")
-
-
-def horizon_name(months: float) -> str:
-    """Column tag of a horizon, as the scoring stage writes it: 6.0 -> ``6m``, 1.5 -> ``1_5m``."""
-    return f"{months:g}".replace(".", "_") + "m"
 
 
 @dataclass(frozen=True)
