@@ -6,6 +6,7 @@ them, and writes their results into the run folder.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,7 @@ from flo_bayes.segment_stage import export_target_lists, segment_and_profile
 from flo_bayes.stages import (
     fit_and_diagnose,
     plan_and_export,
+    population_draws,
     score_and_export,
     simulate_default_input,
 )
@@ -132,10 +134,15 @@ def run_pipeline(
     with progress.stage("fit BG/NBD and Gamma-Gamma (NUTS)"), manifest.stage("fit"):
         fitted, gate, prior_check = fit_and_diagnose(segmented, config, folder)
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
+        draws = population_draws(fitted, config)
+        # The fitted models hold the customer table several times over (pandas data, model
+        # coords, fit_data); scoring needs only the population draws, so let them go.
+        del fitted
+        gc.collect()
     _report_gate(progress, gate)
 
     with progress.stage("score customers (posterior predictive draws)"), manifest.stage("score"):
-        customers, cltv_draws = score_and_export(segmented, fitted, config, folder, gate)
+        customers, cltv_draws = score_and_export(segmented, draws, config, folder, gate)
         manifest.update(
             target_lists=export_target_lists(customers, config.segmentation, folder),
             warnings=data_warnings(customers, prior_check),

@@ -149,19 +149,19 @@ def population_draws(fitted: FittedModels, config: Config) -> PopulationDraws:
 
 def score_and_export(
     segmented: pl.DataFrame,
-    fitted: FittedModels,
+    draws: PopulationDraws,
     config: Config,
     folder: RunFolder,
     gate: GateResult,
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, np.ndarray | None]:
     """Per-customer predictions, value tiers and target lists, written with a data dictionary.
 
     Parameters
     ----------
     segmented : polars.DataFrame
         Customer summary with RFM segments, in file order.
-    fitted : FittedModels
-        Both fitted models.
+    draws : PopulationDraws
+        Paired posterior draws of both models (see :func:`population_draws`).
     config : Config
         Run configuration.
     folder : RunFolder
@@ -171,12 +171,11 @@ def score_and_export(
 
     Returns
     -------
-    polars.DataFrame
-        The exported customer table.
+    tuple
+        The exported customer table and the kept CLTV draws (float32; ``None`` if none).
 
     """
     settings = scoring_settings(config)
-    draws = population_draws(fitted, config)
     result = score_customers(
         segmented.select("customer_id", "x", "t_x", "T", "gg_n", "gg_mean"),
         draws,
@@ -188,8 +187,17 @@ def score_and_export(
         n_workers=config.prediction.workers,
     )
     customers = segmented.hstack(result.table.drop("customer_id"))
-    if result.cltv_draws is not None:
-        tiers = value_tiers(result.cltv_draws, config.segmentation.value_tiers).drop("cltv_mean")
+    descriptions = base_column_descriptions(
+        settings.time_unit, settings.currency, config.segmentation.value_tiers.names
+    )
+    descriptions.update(result.data_dictionary)
+    draw_index = result.draw_index
+    # float32 halves the largest array a large run holds (customers x kept draws); its
+    # precision (7 digits) is far finer than the draws' Monte Carlo error.
+    kept = None if result.cltv_draws is None else result.cltv_draws.astype(np.float32)
+    del result
+    if kept is not None:
+        tiers = value_tiers(kept, config.segmentation.value_tiers).drop("cltv_mean")
         customers = customers.hstack(tiers)
         write_frame(
             segment_value_crosstab(customers, config.segmentation.value_tiers).with_columns(
@@ -198,18 +206,15 @@ def score_and_export(
             folder.segments_dir / "segment_value_crosstab.csv",
         )
         draws_frame = pl.DataFrame(
-            result.cltv_draws, schema=[f"draw_{int(i)}" for i in result.draw_index]
+            kept, schema=[f"draw_{int(i)}" for i in draw_index]
         ).insert_column(0, customers["customer_id"])
         write_frame(draws_frame, folder.cltv_draws)
+        del draws_frame
     customers = customers.with_columns(pl.lit(gate.passed).alias("convergence_passed"))
     write_frame(customers, folder.customers_parquet)
     write_frame(csv_ready(customers), folder.customers_csv)
-    descriptions = base_column_descriptions(
-        settings.time_unit, settings.currency, config.segmentation.value_tiers.names
-    )
-    descriptions.update(result.data_dictionary)
     write_frame(dictionary_frame(customers.columns, descriptions), folder.data_dictionary)
-    return customers, result.cltv_draws
+    return customers, kept
 
 
 def plan_and_export(
