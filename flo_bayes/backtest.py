@@ -4,7 +4,10 @@ The figures (``backtest.json``) are what a user needs to decide whether to trust
 intervals: the share of customers whose actual holdout purchase count falls in their 50 % and
 90 % predictive intervals (judged with the randomised PIT, the same rule as everywhere: see
 :mod:`flo_bayes.predictive.intervals`), the actual total of holdout purchases against the
-predicted total's mean and 90 % band, and the same for holdout spend.
+predicted total's mean and 90 % band, and the same for holdout spend. The predictions carry
+the aggregate shock estimated on the calibration period (see
+:mod:`flo_bayes.predictive.aggregate_shock`); when there is one, the same figures without it
+are reported under ``without_aggregate_shock``.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from flo_bayes.io.load import load_input
 from flo_bayes.io.writers import atomic_path, write_frame, write_json
 from flo_bayes.predictive.expected import expected_purchases
 from flo_bayes.predictive.intervals import interval_coverage
-from flo_bayes.predictive.scoring import score_customers
+from flo_bayes.predictive.scoring import ScoringResult, score_customers
 from flo_bayes.predictive.settings import ScoringSettings
+from flo_bayes.shock_stage import aggregate_shock_for_run, apply_shock
 from flo_bayes.stages import diagnose, fit_models, population_draws
 from flo_bayes.summary import build_transaction_summary
 from flo_bayes.units import days_per_unit
@@ -127,9 +131,12 @@ def run_backtest(
         time_unit=unit,
         currency=config.prediction.currency,
     )
-    draws = population_draws(fitted, config)
+    shock = aggregate_shock_for_run(fitted, config, calibration.frame, calibration_end)
+    parameter_draws = population_draws(fitted, config)
+    draws = apply_shock(parameter_draws, shock, config.seed)
+    customers = summary.select("customer_id", "x", "t_x", "T", "gg_n", "gg_mean")
     result = score_customers(
-        summary.select("customer_id", "x", "t_x", "T", "gg_n", "gg_mean"),
+        customers,
         draws,
         settings,
         seed=config.seed,
@@ -138,10 +145,6 @@ def run_backtest(
         actual_value=actuals.spend,
     )
     table = result.table
-    levels = (0.5, 0.9)
-    count_cover = interval_coverage(table["purchases_holdout_pit"].to_numpy(), levels)
-    spend_cover = interval_coverage(table["cltv_holdout_pit"].to_numpy(), levels)
-    totals = result.purchase_totals["holdout"]
     report = {
         "data": str(data),
         "calibration_end": str(calibration_end),
@@ -151,20 +154,22 @@ def run_backtest(
         "customers": summary.height,
         "convergence_passed": gate.passed,
         "interval_rule": settings.count_interval_rule,
-        "coverage_50": count_cover[0.5],
-        "coverage_90": count_cover[0.9],
-        "holdout_actual_total": int(actuals.purchases.sum()),
-        "holdout_predicted_mean": float(totals.mean()),
-        "holdout_predicted_q05": float(np.quantile(totals, 0.05)),
-        "holdout_predicted_q95": float(np.quantile(totals, 0.95)),
-        "spend_coverage_50": spend_cover[0.5],
-        "spend_coverage_90": spend_cover[0.9],
-        "holdout_spend_actual_total": float(actuals.spend.sum()),
-        "holdout_spend_predicted_mean": float(result.cltv_total.mean()),
-        "holdout_spend_predicted_q05": float(np.quantile(result.cltv_total, 0.05)),
-        "holdout_spend_predicted_q95": float(np.quantile(result.cltv_total, 0.95)),
+        **backtest_figures(result, actuals),
+        "aggregate_shock": shock.summary(),
         "posterior_summary": posterior.to_dicts(),
     }
+    if shock.active:
+        # The same figures without the shared shock, so its effect is visible.
+        plain = score_customers(
+            customers,
+            parameter_draws,
+            settings,
+            seed=config.seed,
+            chunk_size=config.prediction.chunk_size,
+            actual_purchases={"holdout": actuals.purchases},
+            actual_value=actuals.spend,
+        )
+        report["without_aggregate_shock"] = backtest_figures(plain, actuals)
     out.mkdir(parents=True, exist_ok=True)
     per_customer = summary.select("customer_id", "x", "t_x", "T").with_columns(
         pl.Series("holdout_purchases_actual", actuals.purchases),
@@ -178,11 +183,54 @@ def run_backtest(
     _save_figure(calibration_vs_holdout_figure(per_customer), out / "calibration_vs_holdout.png")
     tracking = weekly_tracking(summary, draws, calibration_end, holdout_end, unit)
     _save_figure(
-        tracking_figure(tracking, actuals.weekly_cumulative, totals, calibration_end),
+        tracking_figure(
+            tracking,
+            actuals.weekly_cumulative,
+            result.purchase_totals["holdout"],
+            calibration_end,
+        ),
         out / "tracking_weekly.png",
     )
     write_json(report, out / "backtest.json")
     return report
+
+
+def backtest_figures(result: ScoringResult, actuals: HoldoutActuals) -> dict:
+    """Coverage of the per-customer intervals and the holdout totals against their bands.
+
+    Parameters
+    ----------
+    result : ScoringResult
+        Scores of the calibration customers over the ``holdout`` horizon, with actuals.
+    actuals : HoldoutActuals
+        What the customers actually did in the holdout.
+
+    Returns
+    -------
+    dict
+        ``coverage_50``, ``coverage_90``, ``holdout_actual_total``,
+        ``holdout_predicted_mean`` / ``_q05`` / ``_q95`` and the same for spend.
+
+    """
+    levels = (0.5, 0.9)
+    count_cover = interval_coverage(result.table["purchases_holdout_pit"].to_numpy(), levels)
+    spend_cover = interval_coverage(result.table["cltv_holdout_pit"].to_numpy(), levels)
+    totals = result.purchase_totals["holdout"]
+    spend = result.cltv_total
+    return {
+        "coverage_50": count_cover[0.5],
+        "coverage_90": count_cover[0.9],
+        "holdout_actual_total": int(actuals.purchases.sum()),
+        "holdout_predicted_mean": float(totals.mean()),
+        "holdout_predicted_q05": float(np.quantile(totals, 0.05)),
+        "holdout_predicted_q95": float(np.quantile(totals, 0.95)),
+        "spend_coverage_50": spend_cover[0.5],
+        "spend_coverage_90": spend_cover[0.9],
+        "holdout_spend_actual_total": float(actuals.spend.sum()),
+        "holdout_spend_predicted_mean": float(spend.mean()),
+        "holdout_spend_predicted_q05": float(np.quantile(spend, 0.05)),
+        "holdout_spend_predicted_q95": float(np.quantile(spend, 0.95)),
+    }
 
 
 def weekly_tracking(
@@ -203,9 +251,12 @@ def weekly_tracking(
     x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
     n_weeks = _holdout_weeks(calibration_end, holdout_end)
     weeks_to_unit = 7.0 / days_per_unit(unit)
+    # The shared shock scales every customer's rate; scaling the expectation is exact
+    # without dropout and close with it (the band is a picture, not a figure).
     return np.stack(
         [
             expected_purchases(thinned, x, t_x, T, (week + 1) * weeks_to_unit).sum(axis=1)
+            * thinned.rate_multiplier
             for week in range(n_weeks)
         ]
     )

@@ -83,6 +83,27 @@ class AnalysisSettings(_Section):
     analysis_date_offset_days: Annotated[int, Field(ge=0, le=366)] = 2
 
 
+class AggregateShockSettings(_Section):
+    """A purchase-rate shock shared by all customers (seasons, promotions, the economy).
+
+    See :mod:`flo_bayes.predictive.aggregate_shock`. ``auto`` estimates its size from a
+    transaction log's calibration period (a customer summary file has no dates to do so);
+    ``fixed`` uses ``sd`` (e.g. from a backtest); ``off`` leaves it out.
+    """
+
+    mode: Literal["auto", "fixed", "off"] = "auto"
+    sd: Annotated[float, Field(ge=0, le=2)] = 0.0
+    block_days: Annotated[int, Field(ge=7, le=366)] = 28
+    max_blocks: Annotated[int, Field(ge=4, le=520)] = 26
+    prior_sd: Annotated[float, Field(gt=0, le=2)] = 0.2
+
+    @model_validator(mode="after")
+    def _fixed_needs_sd(self) -> AggregateShockSettings:
+        if self.mode == "fixed" and self.sd <= 0:
+            raise ValueError('mode = "fixed" needs sd > 0 (the sd of the log rate shock)')
+        return self
+
+
 class PredictionSettings(_Section):
     """Horizons, money and interval settings of the per-customer predictions."""
 
@@ -100,6 +121,7 @@ class PredictionSettings(_Section):
     workers: Annotated[int, Field(ge=1, le=64)] = Field(
         2, description="Threads scoring customer chunks in parallel; results do not depend on it."
     )
+    aggregate_shock: AggregateShockSettings = AggregateShockSettings()
 
     @model_validator(mode="after")
     def _cltv_horizon_is_a_horizon(self) -> PredictionSettings:

@@ -22,6 +22,12 @@ from flo_bayes.manifest import Manifest, file_sha256
 from flo_bayes.progress import ConsoleProgress
 from flo_bayes.run_folder import RunFolder
 from flo_bayes.segment_stage import export_target_lists, segment_and_profile
+from flo_bayes.shock_stage import (
+    aggregate_shock_for_run,
+    apply_shock,
+    shock_warnings,
+    write_shock_blocks,
+)
 from flo_bayes.stages import (
     fit_and_diagnose,
     plan_and_export,
@@ -134,7 +140,11 @@ def run_pipeline(
     with progress.stage("fit BG/NBD and Gamma-Gamma (NUTS)"), manifest.stage("fit"):
         fitted, gate, prior_check = fit_and_diagnose(segmented, config, folder)
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
-        draws = population_draws(fitted, config)
+        occasions = prepared.loaded.frame if config.data.format == "transactions" else None
+        shock = aggregate_shock_for_run(fitted, config, occasions, prepared.analysis_date)
+        write_shock_blocks(shock, folder.aggregate_shock_blocks)
+        manifest.update(aggregate_shock=shock.summary())
+        draws = apply_shock(population_draws(fitted, config), shock, config.seed)
         # The fitted models hold the customer table several times over (pandas data, model
         # coords, fit_data); scoring needs only the population draws, so let them go.
         del fitted
@@ -145,7 +155,7 @@ def run_pipeline(
         customers, cltv_draws = score_and_export(segmented, draws, config, folder, gate)
         manifest.update(
             target_lists=export_target_lists(customers, config.segmentation, folder),
-            warnings=data_warnings(customers, prior_check),
+            warnings=data_warnings(customers, prior_check) + shock_warnings(shock),
         )
 
     with progress.stage("campaign plan (risk-aware, under budget)"), manifest.stage("plan"):

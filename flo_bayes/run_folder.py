@@ -62,6 +62,11 @@ class RunFolder:
         return self.diagnostics_dir / "summary.csv"
 
     @property
+    def aggregate_shock_blocks(self) -> Path:
+        """Calibration blocks behind the aggregate-shock estimate (transaction logs)."""
+        return self.diagnostics_dir / "aggregate_shock_blocks.csv"
+
+    @property
     def prior_posterior(self) -> Path:
         """Prior against posterior, per parameter."""
         return self.diagnostics_dir / "prior_vs_posterior.csv"

@@ -43,6 +43,7 @@ arguments and seed give identical frames (and byte-identical CSV files).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -256,6 +257,43 @@ def _geometric_at_least_one(rng: np.random.Generator, prob: np.ndarray) -> np.nd
     return np.maximum(g, 1.0)
 
 
+@dataclass(frozen=True)
+class _OperationalClock:
+    """Piecewise-linear map between calendar days and operational time (no shock: identity)."""
+
+    knots: np.ndarray | None = None
+    values: np.ndarray | None = None
+
+    @classmethod
+    def from_shocks(
+        cls, shocks: Sequence[tuple[date, float]], start_day: float, end_day: float
+    ) -> _OperationalClock:
+        if not shocks:
+            return cls()
+        days = [_to_day_number(_check_date("rate_shocks date", d)) for d, _ in shocks]
+        factors = [float(f) for _, f in shocks]
+        if any(b <= a for a, b in zip(days, days[1:], strict=False)):
+            raise ValueError("rate_shocks dates must be strictly increasing")
+        if any(not np.isfinite(f) or f <= 0 for f in factors):
+            raise ValueError("rate_shocks factors must be finite and > 0")
+        lo = min(start_day, days[0]) - 1.0
+        hi = max(end_day, days[-1]) + 1.0
+        knots = np.array([lo, *days, hi], dtype=np.float64)
+        rates = np.array([1.0, *factors])
+        values = np.concatenate(([0.0], np.cumsum(rates * np.diff(knots))))
+        return cls(knots, values)
+
+    def forward(self, day: np.ndarray) -> np.ndarray:
+        if self.knots is None:
+            return day
+        return np.interp(day, self.knots, self.values)
+
+    def backward(self, op_time: np.ndarray) -> np.ndarray:
+        if self.knots is None:
+            return op_time
+        return np.interp(op_time, self.values, self.knots)
+
+
 def simulate_population(
     n_customers: int,
     *,
@@ -264,6 +302,7 @@ def simulate_population(
     acquisition_end: date,
     observation_end: date,
     seed: int,
+    rate_shocks: Sequence[tuple[date, float]] = (),
 ) -> SimulatedPopulation:
     """Simulate customers' purchase occasions from the BG/NBD + Gamma-Gamma process.
 
@@ -283,6 +322,11 @@ def simulate_population(
         Last calendar day (inclusive) whose purchases are recorded; ``>= acquisition_end``.
     seed : int
         Seed of the :class:`numpy.random.Generator`; customer ids also derive from it.
+    rate_shocks : sequence of (datetime.date, float), optional
+        A purchase-rate multiplier shared by all customers: from each date on (sorted), every
+        customer's rate is multiplied by the factor (1 before the first date). Simulated
+        exactly by running the process in operational time ``Lambda(t) = int m(s) ds``, so
+        dropout (which happens at purchases) is unchanged. Empty: no shock.
 
     Returns
     -------
@@ -332,7 +376,10 @@ def simulate_population(
     p_drop = rng.beta(params.a, params.b, size=n)
     nu = rng.gamma(params.q, 1.0 / params.v, size=n)
     end_excl = _to_day_number(observation_end) + 1  # purchases at times < end_excl are recorded
-    horizon_weeks = (end_excl - t0) / DAYS_PER_WEEK
+    clock = _OperationalClock.from_shocks(rate_shocks, start_day, end_excl)
+    op_t0 = clock.forward(t0)
+    op_span = clock.forward(np.full(n, float(end_excl))) - op_t0
+    horizon_weeks = op_span / DAYS_PER_WEEK
     n_arrivals = rng.poisson(lam * horizon_weeks)
     n_to_dropout = _geometric_at_least_one(rng, p_drop)
     dropped = n_to_dropout <= n_arrivals
@@ -352,7 +399,7 @@ def simulate_population(
     s_k[has_repeat] = cum[ends[has_repeat] - 1]
     remainder = rng.standard_gamma((n_arrivals - n_repeat + 1).astype(np.float64))
     frac = cum / (s_k + remainder)[owner]
-    repeat_time = t0[owner] + (end_excl - t0)[owner] * frac
+    repeat_time = clock.backward(op_t0[owner] + op_span[owner] * frac)
 
     # All purchases: first purchase first, then repeats in time order, grouped by customer.
     n_purchases = n_repeat + 1

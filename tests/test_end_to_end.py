@@ -1,6 +1,7 @@
 """The whole pipeline through the CLI: the embedded default run and one real-data run (FLO)."""
 
 import json
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -8,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flo_bayes.cli import app
+from flo_bayes.simulate import simulate_population
 
 REQUIRED_CUSTOMER_COLUMNS = {
     "customer_id",
@@ -59,6 +61,11 @@ def test_default_run_without_arguments(tmp_path, monkeypatch):
     (folder,) = (tmp_path / "outputs").iterdir()
     manifest = _check_run_folder(folder, expected_customers=2000)
     assert manifest["convergence"]["passed"] is True
+    # A customer summary file has no purchase dates: the shared shock is not estimated, and
+    # the run says so.
+    assert manifest["aggregate_shock"]["status"] == "not_estimated"
+    codes = {w["code"] for w in manifest["warnings"]}
+    assert "aggregate_shock_not_estimated" in codes
 
 
 @pytest.mark.slow
@@ -74,3 +81,35 @@ def test_flo_real_data_run(tmp_path, flo_file):
     assert manifest["convergence"]["passed"] is True, manifest["convergence"]["failures"]
     codes = {w["code"] for w in manifest["warnings"]}
     assert "dropout_weakly_identified" in codes  # FLO holds recently active customers only
+
+
+@pytest.mark.slow
+def test_transaction_log_run_estimates_the_shared_shock(tmp_path):
+    population = simulate_population(
+        1500,
+        acquisition_start=date(2019, 1, 1),
+        acquisition_end=date(2019, 12, 31),
+        observation_end=date(2021, 6, 1),
+        seed=11,
+    )
+    log = tmp_path / "log.csv"
+    population.transactions.write_csv(log)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app,
+        ["run", "--data", str(log), "--format", "transactions", "--out", str(out), "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    manifest = _check_run_folder(out, expected_customers=1500)
+    shock = manifest["aggregate_shock"]
+    assert shock["status"] == "estimated", shock
+    assert shock["sigma_q05"] <= shock["sigma_median"] <= shock["sigma_q95"]
+    blocks = pl.read_csv(out / "diagnostics" / "aggregate_shock_blocks.csv")
+    assert blocks["used"].sum() == shock["blocks"]
+    # Every repeat occasion of the last 26 blocks is counted in the table.
+    first = population.transactions.group_by("customer_id").agg(pl.col("date").min())
+    repeats = population.transactions.join(first, on="customer_id", suffix="_first").filter(
+        (pl.col("date") > pl.col("date_first"))
+        & (pl.col("date") >= blocks["start"].str.to_date().min())
+    )
+    assert blocks["actual"].sum() == repeats.height

@@ -8,7 +8,9 @@ simulated, following ``docs/DESIGN.md`` ("Per-customer posterior predictive draw
    ``w_dead ~ B(a+1, b+x-1) (alpha+t_x)**-(r+x)`` (common factor ``1/B(a, b)`` dropped).
    ``alive ~ Bernoulli(w_alive / (w_alive + w_dead))`` -- the FHL P(alive).
 2. **Latent traits of an alive customer.** ``lambda ~ Gamma(r+x, rate alpha+T)``,
-   ``p ~ Beta(a, b+x)``. A dead customer makes no further purchases.
+   ``p ~ Beta(a, b+x)``. A dead customer makes no further purchases. If the draw carries an
+   aggregate shock (``draws.rate_multiplier``), ``lambda`` is multiplied by it over the
+   horizon (see :mod:`flo_bayes.predictive.aggregate_shock`).
 3. **Purchase counts.** Purchases arrive as a Poisson process of rate ``lambda`` from ``T``;
    after each one the customer drops out with probability ``p``, so the customer makes at
    most ``G ~ Geometric(p)`` (support ``1, 2, ...``) more purchases. For horizons
@@ -130,7 +132,7 @@ def mixture_probability_alive(
         return np.where(np.isneginf(log_dead), 1.0, expit(log_alive - log_dead))
 
 
-def _dropout_cap(
+def dropout_cap(
     rng: np.random.Generator, arrivals: np.ndarray, a: np.ndarray, b_x: np.ndarray
 ) -> np.ndarray:
     """Return ``min(G, arrivals)`` with ``G`` beta-geometric, ``p ~ Beta(a, b_x)`` integrated out.
@@ -293,8 +295,11 @@ def simulate_customers(
     # 1. alive at T (closed form of the mixture weights; equal, and cheaper than betaln)
     alive = rng.random((S, n)) < probability_alive(draws, x, t_x, T)
 
-    # 2. purchase rate, drawn on the whole grid (cheaper than gathering), 0 if dead
+    # 2. purchase rate, drawn on the whole grid (cheaper than gathering), 0 if dead; the
+    # draw's aggregate shock scales every customer's rate over the horizon
     lam = rng.gamma(draws.r[:, None] + x) / (draws.alpha[:, None] + T)
+    if draws.has_shock:
+        lam *= draws.rate_multiplier[:, None]
     lam[~alive] = 0.0
 
     # 3. arrivals at every breakpoint (horizons and the CLTV horizon), capped by dropout
@@ -307,7 +312,7 @@ def simulate_customers(
             arrivals[k] += arrivals[k - 1]
         previous = h_k
     del lam
-    cap = _dropout_cap(rng, arrivals[-1], draws.a[:, None], draws.b[:, None] + x)
+    cap = dropout_cap(rng, arrivals[-1], draws.a[:, None], draws.b[:, None] + x)
     purchases = np.empty((horizon_arr.shape[0], S, n), dtype=COUNT_DTYPE)
     for k, h_k in enumerate(horizon_arr):
         purchases[k] = np.minimum(arrivals[int(np.searchsorted(breaks, h_k))], cap)

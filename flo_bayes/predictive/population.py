@@ -4,12 +4,14 @@ The predictive core never touches xarray: :class:`PopulationDraws` is the bounda
 holds ``S`` paired draws of the BG/NBD parameters ``(r, alpha, a, b)`` and the
 Gamma-Gamma parameters ``(p, q, v)``; draw ``s`` of one model is paired with draw ``s``
 of the other. The two posteriors are independent (separate models fitted on separate
-likelihoods), so any fixed pairing is a valid draw from their product.
+likelihoods), so any fixed pairing is a valid draw from their product. Each draw may also
+carry a purchase-rate multiplier shared by all customers (the aggregate shock of
+:mod:`flo_bayes.predictive.aggregate_shock`; 1 when there is none).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -72,6 +74,10 @@ class PopulationDraws:
         ``(S,)`` Gamma-Gamma draws: purchase-value shape ``p``, and shape ``q`` and rate
         ``v`` of the Gamma prior on each customer's value rate ``nu`` (pymc-marketing's
         ``v`` is the papers' ``gamma``).
+    rate_multiplier : numpy.ndarray, optional
+        ``(S,)`` factor on every customer's purchase rate in draw ``s`` over the forecast
+        horizon (the aggregate shock); default all 1. The closed-form expectations ignore it
+        (its mean is 1); only the predictive draws use it.
 
     """
 
@@ -82,8 +88,11 @@ class PopulationDraws:
     p: np.ndarray
     q: np.ndarray
     v: np.ndarray
+    rate_multiplier: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.rate_multiplier is None:
+            object.__setattr__(self, "rate_multiplier", np.ones_like(as_1d("r", self.r)))
         lengths = set()
         for field in fields(self):
             arr = as_1d(field.name, getattr(self, field.name))
@@ -95,6 +104,15 @@ class PopulationDraws:
             lengths.add(arr.shape[0])
         if len(lengths) != 1:
             raise ValueError(f"parameter draws differ in length: {sorted(lengths)}")
+
+    @property
+    def has_shock(self) -> bool:
+        """Whether any draw's rate multiplier differs from 1."""
+        return bool(np.any(self.rate_multiplier != 1.0))
+
+    def with_rate_multiplier(self, multiplier: np.ndarray) -> PopulationDraws:
+        """Return the same draws with ``rate_multiplier`` replaced."""
+        return replace(self, rate_multiplier=multiplier)
 
     @property
     def n_draws(self) -> int:
