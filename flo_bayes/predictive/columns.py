@@ -130,11 +130,13 @@ def data_dictionary(
         pct = _fmt(100 * level)
         out[f"cltv_{h_c}_pred_{lo}"] = (
             f"Lower end of the {pct}% PREDICTIVE band of the customer's CLTV: parameter "
-            f"uncertainty plus the customer's own randomness; {cur}. {band_note}"
+            f"uncertainty, the customer's own randomness and, when the run has one, the "
+            f"purchase-rate shock shared by all customers; {cur}. {band_note}"
         )
         out[f"cltv_{h_c}_pred_{hi}"] = (
             f"Upper end of the {pct}% PREDICTIVE band of the customer's CLTV: parameter "
-            f"uncertainty plus the customer's own randomness; {cur}. {band_note}"
+            f"uncertainty, the customer's own randomness and, when the run has one, the "
+            f"purchase-rate shock shared by all customers; {cur}. {band_note}"
         )
     for threshold in settings.cltv_thresholds:
         out[f"p_cltv_{h_c}_gt_{threshold_label(threshold)}"] = (

@@ -643,6 +643,29 @@ def _draw_matrix(run: Run) -> np.ndarray | None:
     return draws.drop("customer_id").to_numpy()
 
 
+def shock_note(context: ReportContext) -> str:
+    """What the run did about the purchase-rate shock shared by all customers."""
+    shock = context.manifest.get("aggregate_shock")
+    if not shock:
+        return ""
+    text = {
+        "estimated": "Bands include a purchase-rate shock shared by all customers (seasons, "
+        "promotions), ",
+        "fixed": "Bands include a purchase-rate shock shared by all customers, ",
+        "off": "Bands leave out any shock shared by all customers: ",
+        "not_estimated": "Bands of totals leave out any shock shared by all customers: ",
+    }[shock["status"]]
+    parts = [f"<p><strong>Shared shock.</strong> {esc(text + shock['reason'])}.</p>"]
+    blocks_path = context.run.folder.aggregate_shock_blocks
+    if blocks_path.is_file():
+        parts.append(
+            "<p>Calibration blocks: actual repeat purchases against the model's expectation; "
+            "<code>model_sd</code> is the spread of the log ratio the model itself implies.</p>"
+        )
+        parts.append(table(pl.read_csv(blocks_path).filter(pl.col("used")).drop("used")))
+    return "".join(parts)
+
+
 def cltv_section(context: ReportContext) -> str:
     """CLTV distribution and bands by segment, tier and value tier."""
     run = context.run
@@ -659,7 +682,8 @@ def cltv_section(context: ReportContext) -> str:
         "randomness and the parameter uncertainty); the <em>expected</em> CLTV band "
         f"(<code>expected_cltv_{esc(tag)}_q05/q95</code> in the exports) holds parameter "
         "uncertainty only. Group totals come from the saved per-customer draws, which share "
-        "the posterior-draw index, so their bands include the correlation between customers.</p>"
+        "the posterior-draw index, so their bands include the correlation between customers.</p>",
+        shock_note(context),
     ]
     parts.append(
         embed(
