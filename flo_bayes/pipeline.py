@@ -133,15 +133,22 @@ def run_pipeline(
             analysis_date=str(prepared.analysis_date),
         )
     _report_rows(progress, prepared)
+    summary, analysis_date = prepared.summary, prepared.analysis_date
+    # Only a transaction log's rows are needed later (the aggregate shock's occasions); any
+    # other loaded rows (raw text included) would stay in memory to the end of the run,
+    # under every larger allocation that follows.
+    occasions = prepared.loaded.frame if config.data.format == "transactions" else None
+    del loaded, prepared
 
     with progress.stage("RFM scores, segments and tiers"), manifest.stage("segment"):
-        segmented = segment_and_profile(prepared.summary, config.segmentation, folder)
+        segmented = segment_and_profile(summary, config.segmentation, folder)
+        del summary
 
     with progress.stage("fit BG/NBD and Gamma-Gamma (NUTS)"), manifest.stage("fit"):
         fitted, gate, prior_check = fit_and_diagnose(segmented, config, folder)
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
-        occasions = prepared.loaded.frame if config.data.format == "transactions" else None
-        shock = aggregate_shock_for_run(fitted, config, occasions, prepared.analysis_date)
+        shock = aggregate_shock_for_run(fitted, config, occasions, analysis_date)
+        del occasions
         write_shock_blocks(shock, folder.aggregate_shock_blocks)
         manifest.update(aggregate_shock=shock.summary())
         draws = apply_shock(population_draws(fitted, config), shock, config.seed)

@@ -37,6 +37,7 @@ from flo_bayes.campaigns.run_inputs import RunContext
 from flo_bayes.campaigns.scoring import (
     ScoredCampaign,
     empty_reason,
+    row_blocks,
     score_campaign,
     strategy_text,
 )
@@ -301,12 +302,19 @@ def plan_campaigns(
 
 
 def _check_inputs(customers: pl.DataFrame, value_draws: np.ndarray) -> np.ndarray:
-    draws = np.asarray(value_draws, dtype=np.float64)
+    """Check the value draws and return them, float draws as they are.
+
+    No float64 copy of the whole matrix is made (for 1M customers x 100 float32 draws it
+    would take 800 MB): each campaign converts only the rows it is working on.
+    """
+    draws = np.asarray(value_draws)
+    if not np.issubdtype(draws.dtype, np.floating):
+        draws = draws.astype(np.float64)
     if draws.ndim != 2 or draws.shape[0] != customers.height or draws.shape[1] < 1:
         raise DataError(
             f"value draws must have shape ({customers.height}, S >= 1), got {draws.shape}"
         )
-    if not np.all(np.isfinite(draws)):
+    if not all(np.isfinite(draws[rows]).all() for rows in row_blocks(*draws.shape)):
         raise DataError("value draws contain missing or infinite values")
     if "customer_id" not in customers.columns:
         raise DataError("the customer table needs a customer_id column")
@@ -328,7 +336,7 @@ def _stability(s: ScoredCampaign, chosen: np.ndarray, taken: np.ndarray | None) 
     order = rank_order(s.criterion[pool], s.mean[pool])
     plan_pos = np.empty(pool.size, dtype=np.int64)
     plan_pos[order] = np.arange(pool.size)
-    freq = selection_frequency(s.profit[pool], chosen.size, plan_pos)
+    freq = selection_frequency(s.draws.profit(pool), chosen.size, plan_pos)
     where = np.searchsorted(pool, chosen)  # chosen customers are always in the pool
     return freq[where]
 
@@ -353,15 +361,16 @@ def _finish(
         )
         warning = f"{warning}; {extra}" if warning else extra
     p_selected = _stability(s, chosen, taken)
-    targets = targets_frame(s, chosen, p_selected, customers, cltv_cols, strategy)
+    chosen_draws = s.draws.take(chosen)
+    targets = targets_frame(s, chosen, chosen_draws, p_selected, customers, cltv_cols, strategy)
     return CampaignPlan(
         name=s.config.name,
         config=s.config,
         margin=s.margin,
         strategy=strategy,
         targets=_ordered(targets, targets_frame_columns),
-        profit_totals=s.profit[chosen].sum(axis=0) if chosen.size else np.zeros(n_draws),
-        revenue_totals=s.revenue[chosen].sum(axis=0) if chosen.size else np.zeros(n_draws),
+        profit_totals=chosen_draws.profit.sum(axis=0) if chosen.size else np.zeros(n_draws),
+        revenue_totals=chosen_draws.revenue.sum(axis=0) if chosen.size else np.zeros(n_draws),
         effect_draws=s.effect,
         eligible=int(s.eligible.size),
         candidates=int((s.loss_ok & (s.criterion > 0)).sum()),

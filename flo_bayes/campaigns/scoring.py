@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +15,12 @@ from flo_bayes.campaigns.config import (
     ResponseEffect,
     UpliftShareEffect,
 )
-from flo_bayes.campaigns.effects import draw_effect, effect_rng, incremental_draws
+from flo_bayes.campaigns.effects import (
+    IncrementalDraws,
+    draw_effect,
+    effect_rng,
+    incremental_draws,
+)
 from flo_bayes.campaigns.risk import criterion_values, loss_probability
 from flo_bayes.campaigns.run_inputs import RunContext
 from flo_bayes.campaigns.selection import contact_capacity
@@ -31,6 +37,110 @@ _FILTER_COLUMNS = {
     "order_channels": "order_channel",
     "last_order_channels": "last_order_channel",
 }
+BLOCK_ELEMENTS = 1 << 20
+"""Draws (rows x S) handled at a time when draws are built or checked block by block."""
+
+
+def row_blocks(n_rows: int, n_draws: int) -> Iterator[slice]:
+    """Slices of consecutive rows holding about :data:`BLOCK_ELEMENTS` draws each.
+
+    Parameters
+    ----------
+    n_rows : int
+        Number of rows.
+    n_draws : int
+        Draws per row.
+
+    Returns
+    -------
+    Iterator of slice
+        Covering ``0..n_rows`` in order (nothing when ``n_rows`` is 0).
+
+    """
+    step = max(1, BLOCK_ELEMENTS // max(1, n_draws))
+    for start in range(0, n_rows, step):
+        yield slice(start, min(start + step, n_rows))
+
+
+@dataclass(frozen=True)
+class CampaignDraws:
+    """What one campaign's incremental draws are computed from, so they need not be stored.
+
+    Holding revenue and profit as ``(m, S)`` float64 matrices for every campaign at once
+    would take 16 bytes per customer and draw (1.6 GB for 1M customers x 100 draws). The
+    draws of any eligible customers are instead rebuilt on demand, block by block, with the
+    same operations in the same order, so they are bit-identical to a whole-matrix build.
+
+    Attributes
+    ----------
+    effect_model : UpliftShareEffect or ResponseEffect
+        The campaign's effect model.
+    effect : numpy.ndarray
+        Shape ``(S,)``: effect draws.
+    margin : float
+        Gross margin of the extra sales.
+    cost_per_contact : float
+        Cost of one contact.
+    run_margin : float
+        Margin the value draws were computed with (revenue is ``draw / run_margin``).
+    rows : numpy.ndarray
+        Shape ``(m,)``: rows of the eligible customers in ``value_draws``.
+    value_draws : numpy.ndarray or None
+        Shape ``(n_customers, S)``: the run's value draws, shared and never copied whole
+        (``uplift_share`` effects).
+    order_values : numpy.ndarray or None
+        Shape ``(m,)``: response order values (``response`` effects).
+
+    """
+
+    effect_model: UpliftShareEffect | ResponseEffect
+    effect: np.ndarray
+    margin: float
+    cost_per_contact: float
+    run_margin: float
+    rows: np.ndarray
+    value_draws: np.ndarray | None = None
+    order_values: np.ndarray | None = None
+
+    def compute(self, positions: np.ndarray | slice) -> IncrementalDraws:
+        """Revenue and profit draws of the eligible customers at ``positions`` (one block)."""
+        value_revenue = order_value = None
+        if self.value_draws is not None:
+            rows = self.rows[positions]
+            value_revenue = np.asarray(self.value_draws[rows], dtype=np.float64) / self.run_margin
+        if self.order_values is not None:
+            order_value = self.order_values[positions]
+        return incremental_draws(
+            self.effect_model,
+            self.effect,
+            margin=self.margin,
+            cost_per_contact=self.cost_per_contact,
+            value_revenue=value_revenue,
+            order_value=order_value,
+        )
+
+    def blocks(self, positions: np.ndarray) -> Iterator[tuple[slice, IncrementalDraws]]:
+        """Draws of ``positions`` block by block, with each block's slice of ``positions``."""
+        for block in row_blocks(positions.size, self.effect.size):
+            yield block, self.compute(positions[block])
+
+    def take(self, positions: np.ndarray) -> IncrementalDraws:
+        """Revenue and profit draws of ``positions``, shape ``(len(positions), S)`` each."""
+        positions = np.asarray(positions, dtype=np.int64)
+        revenue = np.empty((positions.size, self.effect.size))
+        profit = np.empty_like(revenue)
+        for block, draws in self.blocks(positions):
+            revenue[block] = draws.revenue
+            profit[block] = draws.profit
+        return IncrementalDraws(revenue, profit, self.effect)
+
+    def profit(self, positions: np.ndarray) -> np.ndarray:
+        """Profit draws of ``positions``, shape ``(len(positions), S)``."""
+        positions = np.asarray(positions, dtype=np.int64)
+        profit = np.empty((positions.size, self.effect.size))
+        for block, draws in self.blocks(positions):
+            profit[block] = draws.profit
+        return profit
 
 
 @dataclass(frozen=True)
@@ -45,8 +155,9 @@ class ScoredCampaign:
         Gross margin used.
     eligible : numpy.ndarray
         Shape ``(m,)``: row indices (in the customer table) of the eligible customers.
-    revenue, profit : numpy.ndarray
-        Shape ``(m, S)``: incremental revenue and profit draws.
+    draws : CampaignDraws
+        Builds the ``(m, S)`` incremental revenue and profit draws of any of them (positions
+        among the eligible customers) on demand.
     effect : numpy.ndarray
         Shape ``(S,)``: effect draws.
     mean, p_loss, criterion : numpy.ndarray
@@ -61,8 +172,7 @@ class ScoredCampaign:
     config: CampaignConfig
     margin: float
     eligible: np.ndarray  # indices into the customer table
-    revenue: np.ndarray  # (m, S)
-    profit: np.ndarray  # (m, S)
+    draws: CampaignDraws
     effect: np.ndarray  # (S,)
     mean: np.ndarray
     p_loss: np.ndarray
@@ -217,34 +327,23 @@ def score_campaign(
         n_draws,
         effect_rng(seed, campaign.name),
     )
-    if isinstance(campaign.effect, UpliftShareEffect):
-        draws = incremental_draws(
-            campaign.effect,
-            effect,
-            margin=margin,
-            cost_per_contact=campaign.cost_per_contact,
-            value_revenue=value_draws[eligible] / context.margin,
-        )
-    else:
-        draws = incremental_draws(
-            campaign.effect,
-            effect,
-            margin=margin,
-            cost_per_contact=campaign.cost_per_contact,
-            order_value=_order_values(campaign, customers, eligible),
-        )
-    if eligible.size:
-        mean = draws.profit.mean(axis=1)
-        p_loss = loss_probability(draws.profit)
-        crit = criterion_values(draws.profit, config.criterion, config.level)
-    else:
-        mean = p_loss = crit = np.empty(0)
+    uplift = isinstance(campaign.effect, UpliftShareEffect)
+    draws = CampaignDraws(
+        effect_model=campaign.effect,
+        effect=effect,
+        margin=margin,
+        cost_per_contact=campaign.cost_per_contact,
+        run_margin=context.margin,
+        rows=eligible,
+        value_draws=value_draws if uplift else None,
+        order_values=None if uplift else _order_values(campaign, customers, eligible),
+    )
+    mean, p_loss, crit = _profit_statistics(draws, config)
     return ScoredCampaign(
         config=campaign,
         margin=margin,
         eligible=eligible,
-        revenue=draws.revenue,
-        profit=draws.profit,
+        draws=draws,
         effect=effect,
         mean=mean,
         p_loss=p_loss,
@@ -254,6 +353,24 @@ def score_campaign(
             campaign.cost_per_contact, campaign.budget, campaign.max_contacts
         ),
     )
+
+
+def _profit_statistics(
+    draws: CampaignDraws, config: CampaignsConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected profit, P(loss) and ranking value of every eligible customer.
+
+    Each statistic is row-wise, so building the profit draws block by block gives the
+    same values as one ``(m, S)`` matrix with a fraction of its memory.
+    """
+    m = draws.rows.size
+    mean, p_loss, crit = np.empty(m), np.empty(m), np.empty(m)
+    for block, block_draws in draws.blocks(np.arange(m)):
+        profit = block_draws.profit
+        mean[block] = profit.mean(axis=1)
+        p_loss[block] = loss_probability(profit)
+        crit[block] = criterion_values(profit, config.criterion, config.level)
+    return mean, p_loss, crit
 
 
 def empty_reason(scored: ScoredCampaign, config: CampaignsConfig) -> str:
@@ -282,11 +399,14 @@ def empty_reason(scored: ScoredCampaign, config: CampaignsConfig) -> str:
 
 
 __all__ = [
+    "BLOCK_ELEMENTS",
     "EXPECTED_SPEND_COL",
+    "CampaignDraws",
     "ScoredCampaign",
     "campaign_label",
     "campaign_margin",
     "empty_reason",
+    "row_blocks",
     "score_campaign",
     "strategy_text",
 ]

@@ -11,6 +11,7 @@ import polars as pl
 
 from flo_bayes.campaigns.columns import PROFIT_BAND, TOTAL_ROW
 from flo_bayes.campaigns.config import CampaignsConfig
+from flo_bayes.campaigns.effects import IncrementalDraws
 from flo_bayes.campaigns.risk import total_summary
 from flo_bayes.campaigns.scoring import ScoredCampaign
 from flo_bayes.campaigns.selection import Assignment
@@ -50,6 +51,7 @@ def cltv_columns(customers: pl.DataFrame, horizon: str) -> tuple[str, ...]:
 def targets_frame(
     scored: ScoredCampaign,
     chosen: np.ndarray,
+    chosen_draws: IncrementalDraws,
     p_selected: np.ndarray,
     customers: pl.DataFrame,
     cltv_columns: tuple[str, ...],
@@ -63,6 +65,8 @@ def targets_frame(
         The campaign's draws and statistics.
     chosen : numpy.ndarray
         Positions (among the eligible customers) of the chosen ones, best first.
+    chosen_draws : IncrementalDraws
+        Their revenue and profit draws (``scored.draws.take(chosen)``).
     p_selected : numpy.ndarray
         Their selection frequencies.
     customers : polars.DataFrame
@@ -85,7 +89,7 @@ def targets_frame(
         *[pl.col(c) for c in cltv_columns],
     )[rows]
     base = base.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.Utf8))
-    profit = scored.profit[chosen]
+    profit = chosen_draws.profit
     if chosen.size:
         low, high = np.quantile(profit, PROFIT_BAND, axis=1)
     else:
@@ -96,7 +100,7 @@ def targets_frame(
         pl.lit(scored.config.name, dtype=pl.Utf8).alias("campaign"),
         pl.Series(
             "incremental_revenue_mean",
-            scored.revenue[chosen].mean(axis=1) if chosen.size else np.empty(0),
+            chosen_draws.revenue.mean(axis=1) if chosen.size else np.empty(0),
         ),
         pl.Series("incremental_profit_mean", scored.mean[chosen]),
         pl.Series(lo_name, low),

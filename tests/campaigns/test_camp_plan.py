@@ -219,3 +219,27 @@ def test_selection_probability_is_a_probability(inputs, make_context) -> None:
     assert np.all((p >= 0) & (p <= 1))
     # Better-ranked customers are chosen at least as often on average.
     assert p[:5].mean() >= p[-5:].mean()
+
+
+def test_draws_built_block_by_block_give_the_same_plan(inputs, make_context, monkeypatch) -> None:
+    customers, draws = inputs
+    config = _config(
+        _campaign("uplift", tiers=["vip", "very_active", "active"], max_contacts=40),
+        _campaign("response", RESPONSE, segments=["at_risk", "hibernating"], max_contacts=30),
+        criterion="cvar",
+    )
+    as_float32 = draws.astype(np.float32)
+    # One block (the whole matrix), from float64 draws.
+    whole = plan_campaigns(customers, as_float32.astype(np.float64), config, make_context())
+    # Blocks of three rows, from the float32 draws the pipeline keeps: the block size only
+    # bounds memory, and converting row blocks equals converting the matrix.
+    monkeypatch.setattr("flo_bayes.campaigns.scoring.BLOCK_ELEMENTS", 3 * draws.shape[1] + 1)
+    blocks = plan_campaigns(customers, as_float32, config, make_context())
+    assert blocks.summary.equals(whole.summary)
+    for name in ("uplift", "response"):
+        assert whole.get(name).contacts > 0
+        assert blocks.get(name).targets.equals(whole.get(name).targets)
+        np.testing.assert_array_equal(blocks.get(name).profit_totals, whole.get(name).profit_totals)
+        np.testing.assert_array_equal(
+            blocks.get(name).revenue_totals, whole.get(name).revenue_totals
+        )
