@@ -6,26 +6,11 @@ Public API:
   :class:`UpliftShareEffect`, :class:`ResponseEffect` with :class:`BetaSpec`),
   :func:`load_campaigns_config`, :func:`validate_campaigns`;
 * defaults: :func:`default_tier_campaigns`, :func:`classic_flo_campaigns`,
-  :func:`default_campaigns_config` and their TOML texts;
+  :func:`default_campaigns_config` (from :mod:`flo_bayes.config.defaults`);
 * planning: :func:`plan_campaigns` (pure, in memory), :func:`build_campaign_plan` (from a
   finished run folder, writes the exports), :func:`write_campaign_plan`.
 """
 
-from flo_bayes.campaigns.config import (
-    BetaSpec,
-    CampaignConfig,
-    CampaignsConfig,
-    ResponseEffect,
-    UpliftShareEffect,
-    validate_campaigns,
-)
-from flo_bayes.campaigns.defaults import (
-    CLASSIC_FLO_CAMPAIGNS_TOML,
-    DEFAULT_TIER_CAMPAIGNS_TOML,
-    classic_flo_campaigns,
-    default_campaigns_config,
-    default_tier_campaigns,
-)
 from flo_bayes.campaigns.export import write_campaign_plan
 from flo_bayes.campaigns.loader import (
     campaigns_config_from_dict,
@@ -35,14 +20,25 @@ from flo_bayes.campaigns.loader import (
 from flo_bayes.campaigns.plan import CampaignPlan, PlanResult, plan_campaigns
 from flo_bayes.campaigns.run_inputs import RunContext, read_run
 from flo_bayes.campaigns.runner import build_campaign_plan
+from flo_bayes.config.campaigns import (
+    BetaSpec,
+    CampaignConfig,
+    CampaignsConfig,
+    ResponseEffect,
+    UpliftShareEffect,
+    validate_campaigns,
+)
+from flo_bayes.config.defaults import (
+    classic_flo_campaigns,
+    default_campaigns_config,
+    default_tier_campaigns,
+)
 
 __all__ = [
     "BetaSpec",
-    "CLASSIC_FLO_CAMPAIGNS_TOML",
     "CampaignConfig",
     "CampaignPlan",
     "CampaignsConfig",
-    "DEFAULT_TIER_CAMPAIGNS_TOML",
     "PlanResult",
     "ResponseEffect",
     "RunContext",

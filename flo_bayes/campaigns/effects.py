@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flo_bayes.campaigns.config import BetaSpec, ResponseEffect, UpliftShareEffect
+from flo_bayes.config.campaigns import BetaSpec, ResponseEffect, UpliftShareEffect
 
 EFFECT_STREAM = 0xCA3B
 """Fixed stream id that separates effect draws from other uses of the run seed."""

@@ -10,16 +10,17 @@ the campaign and the key, e.g.::
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from flo_bayes.campaigns.config import CampaignsConfig, format_errors, validate_campaigns
 from flo_bayes.campaigns.run_inputs import MANIFEST, RunContext, read_manifest
+from flo_bayes.config.campaigns import CampaignsConfig, validate_campaigns
+from flo_bayes.config.errors import format_errors
+from flo_bayes.config.loader import read_toml
+from flo_bayes.config.segmentation import SegmentationConfig, Vocabulary
 from flo_bayes.errors import ConfigError
-from flo_bayes.segmentation.config import SegmentationConfig, Vocabulary
 
 
 def campaigns_config_from_dict(
@@ -81,12 +82,7 @@ def load_campaigns_config(
 
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError("campaigns config file not found", path=path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"not valid TOML: {error}", path=path) from None
+    raw = read_toml(path, what="campaigns config file")
     if segmentation is None and isinstance(raw.get("segmentation"), dict):
         try:
             segmentation = SegmentationConfig.model_validate(raw["segmentation"])

@@ -27,12 +27,6 @@ import numpy as np
 import polars as pl
 
 from flo_bayes.campaigns.columns import ColumnSpec, summary_columns, target_columns
-from flo_bayes.campaigns.config import (
-    CampaignConfig,
-    CampaignsConfig,
-    ResponseEffect,
-    validate_campaigns,
-)
 from flo_bayes.campaigns.run_inputs import RunContext
 from flo_bayes.campaigns.scoring import (
     ScoredCampaign,
@@ -57,6 +51,12 @@ from flo_bayes.campaigns.tables import (
     summary_row,
     targets_frame,
     total_row,
+)
+from flo_bayes.config.campaigns import (
+    CampaignConfig,
+    CampaignsConfig,
+    ResponseEffect,
+    validate_campaigns,
 )
 from flo_bayes.errors import ConfigError, DataError
 

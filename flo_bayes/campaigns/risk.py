@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from flo_bayes.campaigns.config import CRITERIA
+from flo_bayes.config.campaigns import CRITERIA
 
 
 def tail_count(n_draws: int, level: float) -> int:

@@ -19,9 +19,9 @@ import numpy as np
 import polars as pl
 from pydantic import ValidationError
 
+from flo_bayes.config.segmentation import SegmentationConfig
 from flo_bayes.errors import DataError
 from flo_bayes.predictive.from_config import horizon_name
-from flo_bayes.segmentation.config import SegmentationConfig
 
 MANIFEST = "manifest.json"
 CUSTOMERS = "customers.parquet"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from flo_bayes.campaigns.config import CampaignsConfig
 from flo_bayes.campaigns.export import write_campaign_plan
 from flo_bayes.campaigns.plan import PlanResult, plan_campaigns
 from flo_bayes.campaigns.run_inputs import read_run
+from flo_bayes.config.campaigns import CampaignsConfig
 
 
 def build_campaign_plan(

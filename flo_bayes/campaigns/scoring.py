@@ -9,12 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from flo_bayes.campaigns.config import (
-    CampaignConfig,
-    CampaignsConfig,
-    ResponseEffect,
-    UpliftShareEffect,
-)
 from flo_bayes.campaigns.effects import (
     IncrementalDraws,
     draw_effect,
@@ -24,6 +18,12 @@ from flo_bayes.campaigns.effects import (
 from flo_bayes.campaigns.risk import criterion_values, loss_probability
 from flo_bayes.campaigns.run_inputs import RunContext
 from flo_bayes.campaigns.selection import contact_capacity
+from flo_bayes.config.campaigns import (
+    CampaignConfig,
+    CampaignsConfig,
+    ResponseEffect,
+    UpliftShareEffect,
+)
 from flo_bayes.errors import ConfigError, DataError
 from flo_bayes.segmentation.targets import target_filter_expr
 from flo_bayes.segmentation.tiers import get_tier

@@ -10,11 +10,11 @@ import numpy as np
 import polars as pl
 
 from flo_bayes.campaigns.columns import PROFIT_BAND, TOTAL_ROW
-from flo_bayes.campaigns.config import CampaignsConfig
 from flo_bayes.campaigns.effects import IncrementalDraws
 from flo_bayes.campaigns.risk import total_summary
 from flo_bayes.campaigns.scoring import ScoredCampaign
 from flo_bayes.campaigns.selection import Assignment
+from flo_bayes.config.campaigns import CampaignsConfig
 
 if TYPE_CHECKING:
     from flo_bayes.campaigns.plan import CampaignPlan

@@ -1,12 +1,13 @@
 """RFM scores, RF segments, marketing tiers, profiles, target lists and CLTV value tiers."""
 
-from flo_bayes.segmentation.categories import FLO_CATEGORIES, parse_categories
-from flo_bayes.segmentation.config import (
+from flo_bayes.config.segmentation import (
     FLO_CHANNELS,
     SegmentationConfig,
     TargetListConfig,
     ValueTierConfig,
 )
+from flo_bayes.config.vocabulary import FLO_CATEGORIES
+from flo_bayes.segmentation.categories import parse_categories
 from flo_bayes.segmentation.pipeline import segment_customers
 from flo_bayes.segmentation.profiles import (
     ProfileTables,
@@ -30,8 +31,6 @@ from flo_bayes.segmentation.segment_map import (
     segment_expr,
 )
 from flo_bayes.segmentation.targets import (
-    CLASSIC_FLO_TARGETS_TOML,
-    classic_flo_target_lists,
     select_targets,
     target_filter_expr,
     target_list_sizes,
@@ -54,7 +53,6 @@ from flo_bayes.segmentation.value_tiers import (
 )
 
 __all__ = [
-    "CLASSIC_FLO_TARGETS_TOML",
     "CLASSIC_RF_SEGMENTS",
     "DEFAULT_TIER_MAP",
     "DuplicateEdgesError",
@@ -74,7 +72,6 @@ __all__ = [
     "build_profiles",
     "category_mix",
     "channel_mix",
-    "classic_flo_target_lists",
     "compute_rfm_edges",
     "get_tier",
     "p_alive_band_expr",

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 
-FLO_CATEGORIES: tuple[str, ...] = ("AKTIFCOCUK", "AKTIFSPOR", "COCUK", "ERKEK", "KADIN")
-"""Category tokens that occur in FLO's ``interested_in_categories_12`` column."""
-
 _TOKEN_STRIP = " \t'\""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from flo_bayes.segmentation.config import SegmentationConfig
+from flo_bayes.config.segmentation import SegmentationConfig
 from flo_bayes.segmentation.rfm import RfmEdges, add_rfm_scores
 from flo_bayes.segmentation.segment_map import segment_expr
 from flo_bayes.segmentation.tiers import tier_exprs

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-N_SCORES = 5
-"""Number of score levels (quintiles)."""
+from flo_bayes.config.vocabulary import N_SCORES
 
 RECENCY_COL = "recency_days"
 FREQUENCY_COL = "n_orders"

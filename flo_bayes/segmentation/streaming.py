@@ -38,9 +38,9 @@ import numpy as np
 import polars as pl
 
 from flo_bayes.config import TransactionLayout
+from flo_bayes.config.segmentation import SegmentationConfig
 from flo_bayes.io.flo_loader import DATE_FORMAT, FLO_COLUMNS
 from flo_bayes.io.parsing import parse_date, parse_float, stripped
-from flo_bayes.segmentation.config import SegmentationConfig
 from flo_bayes.segmentation.rfm import (
     FREQUENCY_COL,
     FREQUENCY_SCORE,

@@ -1,6 +1,7 @@
 """Campaign target lists: filters on segment, tier, category and channel.
 
-The two classic FLO cases, as they would appear in a run's TOML config::
+FLO's two classic cases are the default target lists
+(:func:`flo_bayes.config.defaults.classic_flo_target_lists`); in a run's TOML config they read::
 
     [[segmentation.target_lists]]
     name = "new_womens_shoe_brand"
@@ -14,65 +15,19 @@ The two classic FLO cases, as they would appear in a run's TOML config::
     segments = ["at_risk", "cant_loose", "new_customers"]
     categories_any = ["ERKEK", "COCUK"]
 
-:func:`classic_flo_target_lists` returns the same definitions as objects.
 """  # noqa: E501
 
 from __future__ import annotations
 
 import polars as pl
 
-from flo_bayes.segmentation.config import SegmentationConfig, TargetListConfig
+from flo_bayes.config.segmentation import SegmentationConfig, TargetListConfig
 from flo_bayes.segmentation.segment_map import SEGMENT_COL
 from flo_bayes.segmentation.tiers import TIER_COL
 
 CATEGORIES_COL = "categories"
 ORDER_CHANNEL_COL = "order_channel"
 LAST_ORDER_CHANNEL_COL = "last_order_channel"
-
-CLASSIC_FLO_TARGETS_TOML = """
-[[segmentation.target_lists]]
-name = "new_womens_shoe_brand"
-description = "New women's shoe brand: loyal customers and champions who buy KADIN"
-segments = ["champions", "loyal_customers"]
-categories_any = ["KADIN"]
-
-[[segmentation.target_lists]]
-name = "mens_kids_discount_40"
-description = "~40 % discount on men's and children's products: at_risk, cant_loose and new_customers who buy ERKEK or COCUK"
-segments = ["at_risk", "cant_loose", "new_customers"]
-categories_any = ["ERKEK", "COCUK"]
-"""  # noqa: E501
-"""TOML text of the two classic FLO target lists (same as :func:`classic_flo_target_lists`)."""
-
-
-def classic_flo_target_lists() -> tuple[TargetListConfig, ...]:
-    """Return the two classic FLO campaign target lists.
-
-    Returns
-    -------
-    tuple of TargetListConfig
-        ``new_womens_shoe_brand`` (champions and loyal_customers interested in KADIN) and
-        ``mens_kids_discount_40`` (at_risk, cant_loose and new_customers interested in
-        ERKEK or COCUK). See :data:`CLASSIC_FLO_TARGETS_TOML` for the TOML form.
-
-    """
-    return (
-        TargetListConfig(
-            name="new_womens_shoe_brand",
-            description="New women's shoe brand: loyal customers and champions who buy KADIN",
-            segments=("champions", "loyal_customers"),
-            categories_any=("KADIN",),
-        ),
-        TargetListConfig(
-            name="mens_kids_discount_40",
-            description=(
-                "~40 % discount on men's and children's products: at_risk, cant_loose and "
-                "new_customers who buy ERKEK or COCUK"
-            ),
-            segments=("at_risk", "cant_loose", "new_customers"),
-            categories_any=("ERKEK", "COCUK"),
-        ),
-    )
 
 
 def _in(col: str, values: tuple[str, ...]) -> pl.Expr:

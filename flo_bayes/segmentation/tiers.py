@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 import polars as pl
 
+from flo_bayes.config.vocabulary import DEFAULT_TIER_MAP, LANGUAGES, TIER_IDS, Language
 from flo_bayes.segmentation.segment_map import SEGMENT_COL
-
-Language = Literal["en", "tr"]
-LANGUAGES: tuple[str, ...] = ("en", "tr")
 
 TIER_COL = "tier"
 TIER_LABEL_COL = "tier_label"
-
-TIER_IDS: tuple[str, ...] = (
-    "vip",
-    "very_active",
-    "active",
-    "less_active",
-    "about_to_sleep",
-    "lost",
-)
-"""Tier identifiers, most to least engaged (this is also the Enum order)."""
 
 
 @dataclass(frozen=True)
@@ -151,24 +138,6 @@ TIERS: tuple[Tier, ...] = (
         ),
     ),
 )
-
-DEFAULT_TIER_MAP: tuple[tuple[str, str], ...] = (
-    ("champions", "vip"),
-    ("loyal_customers", "very_active"),
-    ("potential_loyalists", "active"),
-    ("new_customers", "active"),
-    ("promising", "active"),
-    ("need_attention", "less_active"),
-    ("about_to_sleep", "about_to_sleep"),
-    ("at_risk", "about_to_sleep"),
-    ("cant_loose", "about_to_sleep"),
-    ("hibernating", "lost"),
-)
-"""Default ``segment -> tier``. Recency decides first: recent segments (recency score 4-5)
-are VIP / very active / active by frequency; ``need_attention`` (33) is less active;
-``about_to_sleep`` (3[1-2]) and the long-gone but once-frequent ``at_risk`` and
-``cant_loose`` get the re-activation coupons of *About to sleep*; only ``hibernating``
-(low recency and low frequency) is *Lost*."""
 
 
 def _check_language(language: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from flo_bayes.segmentation.config import ValueTierConfig
+from flo_bayes.config.segmentation import ValueTierConfig
 from flo_bayes.segmentation.segment_map import SEGMENT_COL
 
 CLTV_MEAN = "cltv_mean"

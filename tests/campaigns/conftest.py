@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from flo_bayes.campaigns.run_inputs import RunContext
-from flo_bayes.segmentation.config import SegmentationConfig
+from flo_bayes.config.segmentation import SegmentationConfig
 from flo_bayes.segmentation.tiers import DEFAULT_TIER_MAP, TIERS
 
 SEGMENT_TIER = dict(DEFAULT_TIER_MAP)

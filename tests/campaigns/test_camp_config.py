@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 
 from flo_bayes.campaigns import (
-    CLASSIC_FLO_CAMPAIGNS_TOML,
-    DEFAULT_TIER_CAMPAIGNS_TOML,
     BetaSpec,
     CampaignsConfig,
     classic_flo_campaigns,
@@ -19,9 +17,12 @@ from flo_bayes.campaigns import (
     load_campaigns_config,
     validate_campaigns,
 )
+from flo_bayes.config.package_data import preset_path
+from flo_bayes.config.segmentation import SegmentationConfig
 from flo_bayes.errors import ConfigError
-from flo_bayes.segmentation.config import SegmentationConfig
 from flo_bayes.segmentation.tiers import TIER_IDS
+
+CLASSIC_CONFIG = Path(__file__).parents[2] / "configs" / "campaigns_classic_flo.toml"
 
 
 def _campaign(**overrides: object) -> dict:
@@ -58,18 +59,15 @@ def test_classic_cases_use_exact_tokens() -> None:
     assert discount.effect.discount == pytest.approx(0.40)
 
 
-def test_toml_texts_load_to_the_same_campaigns(tmp_path: Path) -> None:
-    path = tmp_path / "plan.toml"
-    path.write_text(
-        "[campaigns]\ncriterion = 'cvar'\nlevel = 0.5\n"
-        + DEFAULT_TIER_CAMPAIGNS_TOML
-        + CLASSIC_FLO_CAMPAIGNS_TOML,
-        encoding="utf-8",
+def test_preset_files_load_to_the_same_campaigns() -> None:
+    assert load_campaigns_config(preset_path("tier_campaigns")).campaigns == (
+        default_tier_campaigns()
     )
-    config = load_campaigns_config(path)
-    assert config.criterion == "cvar" and config.level == 0.5
-    assert config.campaigns == default_tier_campaigns() + classic_flo_campaigns()
-    assert default_campaigns_config(include_classic=True).campaigns == config.campaigns
+    classic = load_campaigns_config(CLASSIC_CONFIG)
+    assert classic.campaigns == classic_flo_campaigns()
+    assert default_campaigns_config(include_classic=True).campaigns == (
+        default_tier_campaigns() + classic_flo_campaigns()
+    )
 
 
 def test_file_without_campaigns_table_gives_defaults(tmp_path: Path) -> None:

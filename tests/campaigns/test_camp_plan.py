@@ -13,10 +13,10 @@ from flo_bayes.campaigns import (
     plan_campaigns,
     validate_campaigns,
 )
-from flo_bayes.campaigns.config import BetaSpec
 from flo_bayes.campaigns.effects import effect_rng
+from flo_bayes.config.campaigns import BetaSpec
+from flo_bayes.config.segmentation import SegmentationConfig
 from flo_bayes.errors import ConfigError
-from flo_bayes.segmentation.config import SegmentationConfig
 
 UPLIFT = {"kind": "uplift_share", "share": {"mean": 0.1, "sd": 0.04}}
 RESPONSE = {

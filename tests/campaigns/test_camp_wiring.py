@@ -17,8 +17,8 @@ from flo_bayes.campaigns import (
     validate_campaigns,
 )
 from flo_bayes.config import Config
+from flo_bayes.config.segmentation import SegmentationConfig
 from flo_bayes.errors import ConfigError
-from flo_bayes.segmentation.config import SegmentationConfig
 
 
 class _RunConfig(BaseModel):

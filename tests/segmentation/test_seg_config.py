@@ -1,18 +1,33 @@
 """Config validation: errors name the offending key."""
 
-import tomllib
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from flo_bayes.segmentation.config import SegmentationConfig, TargetListConfig, ValueTierConfig
-from flo_bayes.segmentation.targets import CLASSIC_FLO_TARGETS_TOML, classic_flo_target_lists
+from flo_bayes.config.defaults import classic_flo_campaigns, classic_flo_target_lists
+from flo_bayes.config.loader import read_toml
+from flo_bayes.config.segmentation import SegmentationConfig, TargetListConfig, ValueTierConfig
+
+FLO_CONFIG = Path(__file__).parents[2] / "configs" / "flo.toml"
 
 
-def test_classic_targets_toml_equals_defaults():
-    data = tomllib.loads(CLASSIC_FLO_TARGETS_TOML)["segmentation"]
-    cfg = SegmentationConfig.model_validate(data)
-    assert cfg.target_lists == classic_flo_target_lists()
+def test_classic_target_lists_and_campaigns_share_one_definition():
+    lists, campaigns = classic_flo_target_lists(), classic_flo_campaigns()
+    assert [t.name for t in lists] == ["new_womens_shoe_brand", "mens_kids_discount_40"]
+    for target, campaign in zip(lists, campaigns, strict=True):
+        assert (target.name, target.description) == (campaign.name, campaign.description)
+        assert (target.segments, target.categories_any) == (
+            campaign.segments,
+            campaign.categories_any,
+        )
+
+
+def test_flo_config_uses_the_default_target_lists():
+    raw = read_toml(FLO_CONFIG)["segmentation"]
+    assert "target_lists" not in raw
+    assert SegmentationConfig.model_validate(raw).target_lists == classic_flo_target_lists()
+    assert SegmentationConfig(target_lists=[]).target_lists == ()
 
 
 def test_unknown_segment_named():

@@ -7,8 +7,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from flo_bayes.config.defaults import classic_flo_target_lists
 from flo_bayes.segmentation import (
-    classic_flo_target_lists,
     parse_categories,
     segment_customers,
     target_list_sizes,

@@ -3,9 +3,9 @@
 import polars as pl
 import pytest
 
+from flo_bayes.config.vocabulary import RF_CODES
 from flo_bayes.segmentation.segment_map import (
     CLASSIC_RF_SEGMENTS,
-    RF_CODES,
     assign_segments,
     resolve_segment_map,
 )

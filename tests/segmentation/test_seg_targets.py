@@ -3,9 +3,10 @@
 import polars as pl
 import pytest
 
+from flo_bayes.config.defaults import classic_flo_target_lists
+from flo_bayes.config.segmentation import TargetListConfig
 from flo_bayes.segmentation.categories import parse_categories
-from flo_bayes.segmentation.config import TargetListConfig
-from flo_bayes.segmentation.targets import classic_flo_target_lists, select_targets
+from flo_bayes.segmentation.targets import select_targets
 
 SLEEP = "about_to_sleep"
 

@@ -5,7 +5,7 @@ import typing
 import polars as pl
 import pytest
 
-from flo_bayes.segmentation.config import SegmentationConfig, TierId
+from flo_bayes.config.segmentation import SegmentationConfig, TierId
 from flo_bayes.segmentation.segment_map import CLASSIC_SEGMENT_NAMES
 from flo_bayes.segmentation.tiers import (
     DEFAULT_TIER_MAP,

@@ -4,7 +4,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from flo_bayes.segmentation.config import ValueTierConfig
+from flo_bayes.config.segmentation import ValueTierConfig
 from flo_bayes.segmentation.value_tiers import (
     add_value_tiers,
     segment_value_crosstab,

@@ -10,10 +10,10 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from flo_bayes.config import TransactionLayout
+from flo_bayes.config.segmentation import SegmentationConfig
 from flo_bayes.io.flo_loader import load_flo
 from flo_bayes.io.transaction_loader import load_transactions
 from flo_bayes.segmentation import segment_customers
-from flo_bayes.segmentation.config import SegmentationConfig
 from flo_bayes.segmentation.streaming import (
     scan_flo_csv,
     scan_transaction_csv,

@@ -20,7 +20,7 @@ Every campaign error names the campaign and the key, e.g.
 ``campaigns[2] ('vip_care').cost_per_contact: must be >= 0, got -1.0``.
 
 Segment, category and channel names are checked against a
-:class:`~flo_bayes.segmentation.config.Vocabulary`: the one passed with
+:class:`~flo_bayes.config.segmentation.Vocabulary`: the one passed with
 :func:`validate_campaigns` (a run's segmentation settings) or FLO's defaults.
 """
 
@@ -40,13 +40,14 @@ from pydantic import (
     model_validator,
 )
 
+from flo_bayes.config.errors import EFFECT_KINDS, clean_message, format_errors
+from flo_bayes.config.package_data import read_preset
+from flo_bayes.config.segmentation import SegmentationConfig, TargetListConfig, Vocabulary
+from flo_bayes.config.vocabulary import TIER_IDS, Language
 from flo_bayes.errors import ConfigError
-from flo_bayes.segmentation.config import SegmentationConfig, TargetListConfig, Vocabulary
-from flo_bayes.segmentation.tiers import TIER_IDS, Language
 
 Criterion = Literal["expected", "lower_bound", "cvar"]
 CRITERIA: tuple[str, ...] = ("expected", "lower_bound", "cvar")
-EFFECT_KINDS: tuple[str, ...] = ("uplift_share", "response")
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 _VOCAB_KEY = "campaign_vocabulary"
@@ -275,7 +276,7 @@ class CampaignConfig(_Model):
         (``flo_bayes.segmentation.tiers``), else ``description``.
     segments, tiers, categories_any, categories_all, order_channels, last_order_channels
         Eligibility filters with the meaning of
-        :class:`~flo_bayes.segmentation.config.TargetListConfig` (OR within, AND across;
+        :class:`~flo_bayes.config.segmentation.TargetListConfig` (OR within, AND across;
         empty means any; category tokens match exactly).
     cost_per_contact : float
         Cost of one contact, in the run's currency (>= 0).
@@ -393,65 +394,23 @@ class CampaignConfig(_Model):
         except ValidationError as err:
             parts = [
                 f"campaign {self.name!r}.{'.'.join(str(p) for p in e['loc'])}: "
-                f"{_clean_message(e['msg'])}"
+                f"{clean_message(e['msg'])}"
                 for e in err.errors()
             ]
             raise ConfigError("; ".join(parts)) from None
 
 
-def _clean_message(msg: str) -> str:
-    return msg.removeprefix("Value error, ")
-
-
-def _error_key(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc]
-    # A discriminated union puts the tag in the location: effect.uplift_share.share -> effect.share
-    if len(parts) > 1 and parts[0] == "effect" and parts[1] in EFFECT_KINDS:
-        del parts[1]
-    return ".".join(parts)
-
-
-def _error_text(error: dict[str, Any]) -> str:
-    if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
-        return f"kind must be one of {list(EFFECT_KINDS)}"
-    if error["type"] == "extra_forbidden":
-        return "unknown key (check its spelling)"
-    return _clean_message(error["msg"])
-
-
-def format_errors(err: ValidationError, prefix: str = "") -> list[str]:
-    """Turn a pydantic error into ``"<prefix><key>: <message>"`` lines.
-
-    Parameters
-    ----------
-    err : pydantic.ValidationError
-        The error.
-    prefix : str
-        Put before each key, e.g. ``"campaigns[2] ('vip_care')."``.
+def tier_campaigns_from_preset() -> tuple[CampaignConfig, ...]:
+    """The six tier campaigns of the package preset ``presets/tier_campaigns.toml``.
 
     Returns
     -------
-    list of str
-        One line per problem. Messages from nested campaign validation already carry their
-        full key and are passed through.
+    tuple of CampaignConfig
+        One campaign per marketing tier.
 
     """
-    lines = []
-    for e in err.errors():
-        key = _error_key(tuple(e["loc"]))
-        text = _error_text(e)
-        if text.startswith("campaigns["):
-            lines.append(text)
-        else:
-            lines.append(f"{prefix}{key}: {text}" if key else f"{prefix.rstrip('.')}: {text}")
-    return lines
-
-
-def _default_campaigns() -> tuple[CampaignConfig, ...]:
-    # Imported here: the defaults module builds CampaignConfig objects from this module.
-    from flo_bayes.campaigns.defaults import default_tier_campaigns
-
-    return default_tier_campaigns()
+    raw = read_preset("tier_campaigns")["campaigns"]["campaigns"]
+    return tuple(CampaignConfig.model_validate(item) for item in raw)
 
 
 class CampaignsConfig(_Model):
@@ -478,7 +437,7 @@ class CampaignsConfig(_Model):
     language : {"en", "tr"}, optional
         Language of tier strategy texts; None uses the run's segmentation language.
     campaigns : tuple of CampaignConfig
-        The campaigns; default: one per tier (:func:`~flo_bayes.campaigns.defaults.default_tier_campaigns`).
+        The campaigns; default: one per tier (:func:`~flo_bayes.config.defaults.default_tier_campaigns`).
 
     Notes
     -----
@@ -498,7 +457,7 @@ class CampaignsConfig(_Model):
     total_budget: float | None = None
     margin: float | Literal["run"] = 0.5
     language: Language | None = None
-    campaigns: tuple[CampaignConfig, ...] = Field(default_factory=_default_campaigns)
+    campaigns: tuple[CampaignConfig, ...] = Field(default_factory=tier_campaigns_from_preset)
 
     @field_validator("level")
     @classmethod
@@ -624,7 +583,6 @@ __all__ = [
     "FILTER_KEYS",
     "ResponseEffect",
     "UpliftShareEffect",
-    "format_errors",
     "validate_campaigns",
     "vocabulary_context",
 ]

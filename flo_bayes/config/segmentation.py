@@ -44,14 +44,19 @@ from pydantic import (
     model_validator,
 )
 
-from flo_bayes.segmentation.categories import FLO_CATEGORIES
-from flo_bayes.segmentation.segment_map import CLASSIC_RF_SEGMENTS, resolve_segment_map
-from flo_bayes.segmentation.tiers import DEFAULT_TIER_MAP, TIER_IDS, Language
+from flo_bayes.config.package_data import read_preset
+from flo_bayes.config.vocabulary import (
+    CLASSIC_RF_SEGMENTS,
+    DEFAULT_TIER_MAP,
+    FLO_CATEGORIES,
+    FLO_CHANNELS,
+    TIER_IDS,
+    Language,
+    resolve_segment_map,
+)
 
 TierId = Literal["vip", "very_active", "active", "less_active", "about_to_sleep", "lost"]
 
-FLO_CHANNELS: tuple[str, ...] = ("Android App", "Ios App", "Desktop", "Mobile", "Offline")
-"""Values of FLO's ``order_channel`` and ``last_order_channel`` (only the latter has Offline)."""
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 
@@ -239,6 +244,23 @@ class ValueTierConfig(BaseModel):
         return self.shares[0]
 
 
+def flo_target_lists() -> tuple[TargetListConfig, ...]:
+    """FLO's two classic target lists, from the package preset ``presets/flo_targets.toml``.
+
+    Returns
+    -------
+    tuple of TargetListConfig
+        ``new_womens_shoe_brand`` (champions and loyal_customers interested in KADIN) and
+        ``mens_kids_discount_40`` (at_risk, cant_loose and new_customers interested in
+        ERKEK or COCUK); the default ``target_lists``.
+
+    """
+    return tuple(
+        TargetListConfig.model_validate({k: v for k, v in item.items() if k != "campaign"})
+        for item in read_preset("flo_targets")["target"]
+    )
+
+
 class SegmentationConfig(BaseModel):
     """All settings of the RFM / segmentation stage.
 
@@ -256,7 +278,8 @@ class SegmentationConfig(BaseModel):
     channels : tuple of str
         Channel values target lists may use (default FLO's).
     target_lists : tuple of TargetListConfig
-        Campaign target lists, validated against the names above.
+        Campaign target lists, validated against the names above (default: FLO's two
+        classic cases; give ``target_lists = []`` for none).
     value_tiers : ValueTierConfig
         Settings of the CLTV value tiers.
 
@@ -269,7 +292,7 @@ class SegmentationConfig(BaseModel):
     tier_map: dict[str, TierId] = Field(default_factory=lambda: dict(DEFAULT_TIER_MAP))
     categories: tuple[str, ...] = FLO_CATEGORIES
     channels: tuple[str, ...] = FLO_CHANNELS
-    target_lists: tuple[TargetListConfig, ...] = ()
+    target_lists: tuple[TargetListConfig, ...] = Field(default_factory=lambda: flo_target_lists())
     value_tiers: ValueTierConfig = Field(default_factory=ValueTierConfig)
 
     @field_validator("segment_map")
