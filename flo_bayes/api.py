@@ -24,7 +24,6 @@ Posteriors and models are loaded on first access only (they are the slow part).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,8 +31,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from flo_bayes.config import Config
 from flo_bayes.errors import UserInputError
-from flo_bayes.run_folder import RunFolder
+from flo_bayes.runs import RunFolder, open_run
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -41,14 +41,17 @@ if TYPE_CHECKING:
 
     from flo_bayes.predictive.population import PopulationDraws
 
-# Outputs of later commands that a run folder may hold; paths relative to the run folder.
-CAMPAIGN_SUMMARY = Path("campaigns") / "summary.csv"
-BACKTEST_FILES = (Path("backtest.json"), Path("backtest") / "backtest.json")
+# Where a backtest of this run may be, relative to the run folder: the folder itself or a
+# `backtest/` subfolder (each laid out as a run folder).
+BACKTEST_FILES = (
+    RunFolder(Path(".")).backtest_json,
+    RunFolder(Path("backtest")).backtest_json,
+)
 
 
 def campaign_summary_path(folder: RunFolder) -> Path:
     """``campaigns/summary.csv``: one row per campaign, written by ``flo-bayes plan``."""
-    return folder.path / CAMPAIGN_SUMMARY
+    return folder.campaign_summary
 
 
 def _read_csv(path: Path, *, as_text: bool = False) -> pl.DataFrame:
@@ -61,50 +64,6 @@ def _csv_tables(directory: Path) -> dict[str, pl.DataFrame]:
     if not directory.is_dir():
         return {}
     return {path.stem: _read_csv(path) for path in sorted(directory.glob("*.csv"))}
-
-
-def read_manifest(folder: RunFolder) -> dict:
-    """Read a run's manifest and check that the run completed.
-
-    Parameters
-    ----------
-    folder : RunFolder
-        The run folder.
-
-    Returns
-    -------
-    dict
-        The manifest.
-
-    Raises
-    ------
-    UserInputError
-        If the folder does not exist, holds no readable manifest, or the run did not complete.
-
-    """
-    if not folder.path.is_dir():
-        raise UserInputError("run folder not found", path=folder.path)
-    if not folder.manifest.is_file():
-        raise UserInputError(
-            "not a run folder: it has no manifest.json (pass the folder `flo-bayes run` wrote)",
-            path=folder.path,
-        )
-    try:
-        manifest = json.loads(folder.manifest.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise UserInputError(
-            f"manifest.json is not valid JSON: {error}", path=folder.manifest
-        ) from None
-    status = manifest.get("status")
-    if status != "complete":
-        stage = manifest.get("failed_stage")
-        detail = f" (failed in stage '{stage}')" if stage else ""
-        raise UserInputError(
-            f"the run is not complete: manifest status is {status!r}{detail}; "
-            "rerun `flo-bayes run` to produce a complete run folder",
-            path=folder.path,
-        )
-    return manifest
 
 
 def _require(path: Path, what: str) -> Path:
@@ -125,6 +84,8 @@ class Run:
         Paths of the run's files.
     manifest : dict
         ``manifest.json``: config, seed, versions, row counts, timings, gate, warnings.
+    settings : Config
+        The run's configuration, validated (``config`` is the same as a plain mapping).
     customers : polars.DataFrame
         ``customers.parquet``: one row per customer (summary, RFM segment and tier,
         P(alive), expected and predictive purchases and CLTV with bands, value tier).
@@ -153,6 +114,7 @@ class Run:
 
     folder: RunFolder
     manifest: dict = field(repr=False)
+    settings: Config = field(repr=False)
     customers: pl.DataFrame = field(repr=False)
     rejected_rows: pl.DataFrame = field(repr=False)
     posterior_summary: pl.DataFrame = field(repr=False)
@@ -179,17 +141,17 @@ class Run:
     @property
     def config(self) -> dict:
         """The run's configuration as recorded in the manifest."""
-        return dict(self.manifest.get("config") or {})
+        return self.settings.model_dump(mode="json")
 
     @property
     def time_unit(self) -> str:
         """Time unit of ``x``/``t_x``/``T`` and of the models (``weeks`` by default)."""
-        return str(self.config.get("analysis", {}).get("time_unit", "weeks"))
+        return self.settings.analysis.time_unit
 
     @property
     def currency(self) -> str:
         """Currency of spend and CLTV."""
-        return str(self.config.get("prediction", {}).get("currency", ""))
+        return self.settings.prediction.currency
 
     @cached_property
     def data_dictionary(self) -> pl.DataFrame | None:
@@ -310,8 +272,8 @@ def load_run(path: str | Path) -> Run:
     >>> run.posterior_summary.filter(pl.col("r_hat") > 1.01)      # doctest: +SKIP
 
     """
-    folder = RunFolder(Path(path))
-    manifest = read_manifest(folder)
+    opened = open_run(path)
+    folder, manifest = opened.folder, opened.manifest
     customers = pl.read_parquet(_require(folder.customers_parquet, "the customer table"))
     rejected = _read_csv(_require(folder.rejected_rows, "the rejected-rows file"), as_text=True)
     summary = _read_csv(_require(folder.posterior_summary, "the posterior summary"))
@@ -320,6 +282,7 @@ def load_run(path: str | Path) -> Run:
     return Run(
         folder=folder,
         manifest=manifest,
+        settings=opened.config,
         customers=customers,
         rejected_rows=rejected,
         posterior_summary=summary,

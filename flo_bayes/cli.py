@@ -50,6 +50,33 @@ def _parse_date(value: str | None, option: str) -> date | None:
         raise UserInputError(f"{option} must be a date as YYYY-MM-DD, got {value!r}") from None
 
 
+# Command-line option of each override, named in validation errors.
+_OVERRIDE_OPTIONS = {
+    "data_path": "--data",
+    "data_format": "--format",
+    "seed": "--seed",
+    "analysis_date": "--analysis-date",
+}
+
+
+def _overrides(**values: object):
+    """Validate command-line settings into RunOverrides; errors name the option."""
+    from pydantic import ValidationError
+
+    from flo_bayes.config import RunOverrides
+    from flo_bayes.config.errors import clean_message
+
+    try:
+        return RunOverrides(**values)
+    except ValidationError as error:
+        problems = [
+            f"{_OVERRIDE_OPTIONS.get(str(e['loc'][0]), e['loc'][0])}: {clean_message(e['msg'])}"
+            f" (got {e['input']!r})"
+            for e in error.errors()
+        ]
+        raise UserInputError("; ".join(problems)) from None
+
+
 def _guarded(
     action: Callable[[], int | None], *, verbose: bool, log_dir: Path | Callable[[], Path]
 ) -> None:
@@ -107,16 +134,14 @@ def run(
     log_dir = {"path": out or Path("outputs")}
 
     def action() -> int:
-        from flo_bayes.config import load_config
-        from flo_bayes.pipeline import RunOverrides, apply_overrides, run_pipeline
+        from flo_bayes.config import apply_overrides, load_config
         from flo_bayes.progress import ConsoleProgress
-        from flo_bayes.run_folder import RunFolder
+        from flo_bayes.runs import RunFolder
+        from flo_bayes.workflow.run import run_pipeline
 
-        if data_format not in (None, "flo", "transactions"):
-            raise UserInputError(f"--format must be 'flo' or 'transactions', got {data_format!r}")
         settings = apply_overrides(
             load_config(config),
-            RunOverrides(
+            _overrides(
                 data_path=data,
                 data_format=data_format,
                 seed=seed,
@@ -154,22 +179,17 @@ def simulate(
     """Simulate customers from BG/NBD + Gamma-Gamma with known parameters (see simulate.py)."""
 
     def action() -> int:
-        from flo_bayes.config import Config
-        from flo_bayes.stages import simulate_default_input
+        from flo_bayes.config import config_from_dict
+        from flo_bayes.workflow.load import simulate_default_input
 
-        if data_format not in ("flo", "transactions"):
-            raise UserInputError(f"--format must be 'flo' or 'transactions', got {data_format!r}")
-        config = Config().model_copy(
-            update={
-                "data": Config().data.model_copy(
-                    update={
-                        "format": data_format,
-                        "simulated_customers": customers,
-                        "simulated_seed": seed,
-                    }
-                )
-            }
-        )
+        _overrides(data_format=data_format)  # names --format if it is not a known format
+
+        data_settings = {
+            "format": data_format,
+            "simulated_customers": customers,
+            "simulated_seed": seed,
+        }
+        config = config_from_dict({"data": data_settings}, source="command-line options")
         written = simulate_default_input(
             config, out.parent if out.parent != Path("") else Path(".")
         )
@@ -198,26 +218,23 @@ def validate(
     """Check an input file without fitting: row accounting, rejected rows, customer count."""
 
     def action() -> int:
-        from flo_bayes.config import load_config
+        from flo_bayes.config import apply_overrides, load_config
         from flo_bayes.io.inputs import NoUsableRowsError
-        from flo_bayes.io.load import load_input, prepare_loaded
-        from flo_bayes.io.writers import write_frame
-        from flo_bayes.pipeline import RunOverrides, apply_overrides
+        from flo_bayes.workflow.load import load_and_prepare
 
         settings = apply_overrides(
             load_config(config),
-            RunOverrides(
+            _overrides(
                 data_format=data_format,
                 analysis_date=_parse_date(analysis_date, "--analysis-date"),
             ),
         )
-        loaded = load_input(data, settings)
         try:
-            prepared = prepare_loaded(loaded, settings)
+            # The same load stage as a run: every row used or rejected with its reason.
+            _, prepared = load_and_prepare(data, settings, rejected)
         except NoUsableRowsError:
             # Even when no row is usable, the rejected rows say why.
             if rejected is not None:
-                write_frame(loaded.rejected, rejected)
                 typer.echo(f"rejected rows written to {rejected}", err=True)
             raise
         counts = prepared.loaded.row_counts
@@ -229,7 +246,6 @@ def validate(
         for reason, count in counts["rejected_by_reason"].items():
             typer.echo(f"  {reason}: {count}")
         if rejected is not None:
-            write_frame(prepared.loaded.rejected, rejected)
             typer.echo(f"rejected rows written to {rejected}")
         return 0
 
@@ -253,13 +269,12 @@ def backtest(
     """Fit on the calibration period and check the predictive intervals on the holdout."""
 
     def action() -> int:
-        from flo_bayes.backtest import run_backtest
-        from flo_bayes.config import load_config
-        from flo_bayes.pipeline import RunOverrides, apply_overrides
+        from flo_bayes.config import apply_overrides, load_config
+        from flo_bayes.workflow.backtest import run_backtest
 
         settings = load_config(config)
         if config is None:
-            settings = apply_overrides(settings, RunOverrides(data_format="transactions"))
+            settings = apply_overrides(settings, _overrides(data_format="transactions"))
         start = _parse_date(calibration_end, "--calibration-end")
         report = run_backtest(data, settings, start, _parse_date(holdout_end, "--holdout-end"), out)
         typer.echo(
@@ -291,14 +306,12 @@ def plan(
     def action() -> int:
         import polars as pl
 
-        from flo_bayes.campaigns import (
-            build_campaign_plan,
-            campaigns_config_from_run,
-            load_campaigns_config,
-        )
+        from flo_bayes.campaigns import campaigns_config_from_run, load_campaigns_config
+        from flo_bayes.workflow.plan import replan
 
         settings = load_campaigns_config(config) if config else campaigns_config_from_run(run_dir)
-        result = build_campaign_plan(run_dir, settings, out or run_dir, seed=seed)
+        # Into the run folder itself, the run's manifest and report are updated too.
+        result = replan(run_dir, settings, out, seed=seed)
         shown = [
             c
             for c in (

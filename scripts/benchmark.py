@@ -5,7 +5,7 @@ convergence gate), pymc-marketing's defaults on the same data (both fits and
 ``expected_customer_lifetime_value``), the optional ``lifetimes`` recipe, both CDNOW fits
 cold and warm, a run on 1,000,000 simulated customers, and ``score_customers`` alone at
 20k / 200k / 1M customers; prints ratios and the issue's targets (met / MISSED) and writes
-``BENCHMARKS.md``. The logic lives in :mod:`flo_bayes.benchmarking`.
+``BENCHMARKS.md``. The logic lives in :mod:`benchmarks`.
 
 Examples
 --------
@@ -25,8 +25,14 @@ Smoke run (tiny sizes, a minute or two)::
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from flo_bayes.benchmarking.cli import main
+# benchmarks/ is a top-level folder of the repository, not part of the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sys
+
+from benchmarks.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

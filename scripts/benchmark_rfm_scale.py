@@ -8,7 +8,7 @@ Two inputs are simulated to disk in batches (memory follows the batch, not the t
 
 For each input the benchmark times (a) the generation and (b) the query that scans the input,
 builds the customer summary, scores RFM, maps segments and tiers and writes Parquet with
-Polars' streaming engine (:mod:`flo_bayes.segmentation.streaming`; the transaction summary
+Polars' streaming engine (:mod:`benchmarks.streaming`; the transaction summary
 runs in ``--tx-partitions`` customer partitions). Every stage runs in a fresh Python
 subprocess and its peak memory is that process's maximum resident set size (``os.wait4``
 rusage), so one stage's memory never pollutes another's. A baseline process that only
@@ -30,6 +30,12 @@ Smoke run::
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# benchmarks/ is a top-level folder of the repository, not part of the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import json
@@ -61,14 +67,14 @@ def _size(path: Path) -> int:
 
 def stage_baseline() -> dict:
     """Import what the stages import, nothing else."""
-    import flo_bayes.segmentation.streaming  # noqa: F401
+    import benchmarks.streaming  # noqa: F401
 
     return {"rows": 0}
 
 
 def stage_gen_flo(path: str, n: int, batch: int, seed: int) -> dict:
     """Write the simulated FLO customer CSV."""
-    from flo_bayes.segmentation.streaming import write_simulated_flo_csv
+    from benchmarks.streaming import write_simulated_flo_csv
 
     rows = write_simulated_flo_csv(
         path, n, batch_size=batch, seed=seed, analysis_date=ANALYSIS_DATE
@@ -109,7 +115,7 @@ class RssSampler(threading.Thread):
 
 def stage_query_flo(path: str, out: str) -> dict:
     """FLO CSV -> summary -> RFM -> segments -> Parquet."""
-    from flo_bayes.segmentation.streaming import scan_flo_csv, sink_segments
+    from benchmarks.streaming import scan_flo_csv, sink_segments
     from flo_bayes.summary import build_flo_summary
 
     sampler = RssSampler()
@@ -128,7 +134,7 @@ def stage_query_flo(path: str, out: str) -> dict:
 
 def stage_gen_tx(csv_path: str | None, parquet_dir: str | None, n: int, batch: int, seed: int):
     """Write the simulated transaction log."""
-    from flo_bayes.segmentation.streaming import write_simulated_transactions
+    from benchmarks.streaming import write_simulated_transactions
 
     log = write_simulated_transactions(
         n,
@@ -154,7 +160,7 @@ def stage_query_tx(source: str, kind: str, out: str, partitions: int) -> dict:
     """Transaction log -> partitioned summary -> RFM -> segments -> Parquet."""
     import polars as pl
 
-    from flo_bayes.segmentation.streaming import (
+    from benchmarks.streaming import (
         scan_transaction_csv,
         sink_segments,
         sink_transaction_summary,

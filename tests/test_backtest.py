@@ -7,10 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flo_bayes.backtest import run_backtest
 from flo_bayes.config import Config, load_config
 from flo_bayes.io.writers import write_frame
 from flo_bayes.simulate import simulate_population
+from flo_bayes.workflow.backtest import run_backtest
 
 REPO = Path(__file__).resolve().parents[1]
 

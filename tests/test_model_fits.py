@@ -8,7 +8,7 @@ import pytest
 from flo_bayes.config import Config, load_config
 from flo_bayes.io.load import prepare_input
 from flo_bayes.simulate import DEFAULT_TRUE_PARAMETERS, simulate_flo_customers, write_flo_csv
-from flo_bayes.stages import diagnose, fit_models
+from flo_bayes.workflow.fit import diagnose, fit_models
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -62,7 +62,7 @@ def test_saved_posteriors_open_with_pymc_marketing_and_arviz(tmp_path):
     import arviz as az
     from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
-    from flo_bayes.stages import save_model
+    from flo_bayes.workflow.fit import save_model
 
     path = tmp_path / "sim.csv"
     write_flo_csv(simulate_flo_customers(300, seed=5), path)

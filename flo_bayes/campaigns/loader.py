@@ -15,12 +15,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from flo_bayes.campaigns.run_inputs import MANIFEST, RunContext, read_manifest
 from flo_bayes.config.campaigns import CampaignsConfig, validate_campaigns
 from flo_bayes.config.errors import format_errors
 from flo_bayes.config.loader import read_toml
 from flo_bayes.config.segmentation import SegmentationConfig, Vocabulary
 from flo_bayes.errors import ConfigError
+from flo_bayes.runs import open_run
 
 
 def campaigns_config_from_dict(
@@ -108,23 +108,17 @@ def campaigns_config_from_run(run_dir: Path | str) -> CampaignsConfig:
     -------
     CampaignsConfig
         ``config.campaigns`` of the manifest, validated against the run's segment names;
-        the defaults when the run recorded none (runs made before campaigns existed).
+        the defaults when the run recorded none.
 
     Raises
     ------
     DataError
-        If the folder is not a completed run.
-    ConfigError
-        If the recorded settings no longer validate.
+        If the folder is not a completed run or its recorded settings no longer validate.
 
     """
-    run_dir = Path(run_dir)
-    manifest = read_manifest(run_dir)
-    context = RunContext.from_manifest(manifest, run_dir)
-    raw = manifest.get("config", {}).get("campaigns") or {}
-    return campaigns_config_from_dict(
-        raw, segmentation=context.segmentation, source=run_dir / MANIFEST
-    )
+    # The manifest's config is validated as a whole when the run is opened, campaigns
+    # included (against the run's own segment names).
+    return open_run(run_dir).config.campaigns
 
 
 __all__ = ["campaigns_config_from_dict", "campaigns_config_from_run", "load_campaigns_config"]

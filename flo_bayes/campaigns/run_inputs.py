@@ -9,7 +9,6 @@ campaign settings without an import cycle.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,15 +16,12 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from pydantic import ValidationError
 
 from flo_bayes.config.segmentation import SegmentationConfig
 from flo_bayes.errors import DataError
 from flo_bayes.predictive.from_config import horizon_name
+from flo_bayes.runs import open_run
 
-MANIFEST = "manifest.json"
-CUSTOMERS = "customers.parquet"
-CLTV_DRAWS = "cltv_draws.parquet"
 DRAW_PREFIX = "draw_"
 _DRAW_RE = re.compile(r"^draw_(\d+)$")
 
@@ -95,57 +91,6 @@ class RunContext:
             seed=int(config.seed),
             segmentation=config.segmentation,
             horizons_months=tuple(float(h) for h in prediction.horizons_months),
-            run_dir=run_dir,
-        )
-
-    @classmethod
-    def from_manifest(cls, manifest: dict[str, Any], run_dir: Path | None = None) -> RunContext:
-        """Build from a parsed ``manifest.json``.
-
-        Parameters
-        ----------
-        manifest : dict
-            The manifest (``config`` holds the run config as written).
-        run_dir : Path, optional
-            The run folder (named in errors).
-
-        Returns
-        -------
-        RunContext
-            The context.
-
-        Raises
-        ------
-        DataError
-            If a needed setting is missing.
-
-        """
-        where = run_dir / MANIFEST if run_dir else MANIFEST
-        try:
-            config = manifest["config"]
-            prediction = config["prediction"]
-            horizon = float(prediction["cltv_horizon_months"])
-            margin = float(prediction["margin"])
-            currency = str(prediction.get("currency", ""))
-            horizons = tuple(float(h) for h in prediction.get("horizons_months", [horizon]))
-            seed = int(manifest.get("seed", config.get("seed")))
-        except (KeyError, TypeError, ValueError) as err:
-            raise DataError(
-                f"manifest lacks a run setting the campaign plan needs ({err})", path=where
-            ) from None
-        try:
-            segmentation = SegmentationConfig.model_validate(config.get("segmentation", {}))
-        except ValidationError as err:
-            raise DataError(
-                f"manifest's segmentation settings are invalid: {err}", path=where
-            ) from None
-        return cls(
-            cltv_horizon_months=horizon,
-            margin=margin,
-            currency=currency,
-            seed=seed,
-            segmentation=segmentation,
-            horizons_months=horizons,
             run_dir=run_dir,
         )
 
@@ -222,40 +167,6 @@ def align_draws(customers: pl.DataFrame, draws: pl.DataFrame, *, source: Path | 
     return matrix
 
 
-def read_manifest(run_dir: Path) -> dict[str, Any]:
-    """Parse a run's ``manifest.json``; the run must have finished.
-
-    Parameters
-    ----------
-    run_dir : Path
-        The run folder.
-
-    Returns
-    -------
-    dict
-        The manifest.
-
-    Raises
-    ------
-    DataError
-        If the manifest is missing, unreadable or the run did not complete.
-
-    """
-    path = Path(run_dir) / MANIFEST
-    if not path.is_file():
-        raise DataError("not a run folder: manifest.json not found", path=run_dir)
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise DataError(f"unreadable manifest: {err}", path=path) from None
-    status = manifest.get("status")
-    if status != "complete":
-        raise DataError(
-            f"the run has not finished (status {status!r}); plan on a completed run", path=path
-        )
-    return manifest
-
-
 def read_run(run_dir: Path | str) -> RunInputs:
     """Read a finished run's customers, value draws and settings.
 
@@ -275,11 +186,11 @@ def read_run(run_dir: Path | str) -> RunInputs:
         If a file is missing or inconsistent.
 
     """
-    run_dir = Path(run_dir)
-    manifest = read_manifest(run_dir)
-    context = RunContext.from_manifest(manifest, run_dir)
-    customers_path = run_dir / CUSTOMERS
-    draws_path = run_dir / CLTV_DRAWS
+    run = open_run(run_dir)
+    run_dir = run.folder.path
+    context = RunContext.from_config(run.config, run_dir)
+    customers_path = run.folder.customers_parquet
+    draws_path = run.folder.cltv_draws
     if not customers_path.is_file():
         raise DataError("customers.parquet not found", path=run_dir)
     if not draws_path.is_file():
@@ -296,14 +207,10 @@ def read_run(run_dir: Path | str) -> RunInputs:
 
 
 __all__ = [
-    "CLTV_DRAWS",
-    "CUSTOMERS",
-    "MANIFEST",
     "RunContext",
     "RunInputs",
     "align_draws",
     "draw_columns",
     "horizon_name",
-    "read_manifest",
     "read_run",
 ]

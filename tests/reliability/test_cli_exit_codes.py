@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 import flo_bayes.io.load as load_module
-import flo_bayes.pipeline as pipeline
+import flo_bayes.workflow.run as pipeline
 from flo_bayes.cli import app
-from flo_bayes.run_folder import RunFolder
+from flo_bayes.runs import RunFolder
 
 GOOD_LOG = "customer_id,date,amount\na,2021-01-01,10\na,2021-02-01,5\nb,2021-01-03,7\n"
 

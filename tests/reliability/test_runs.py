@@ -22,11 +22,12 @@ import xarray as xr
 from polars.testing import assert_frame_equal
 from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
-import flo_bayes.pipeline as pipeline
-from flo_bayes.pipeline import run_pipeline
+import flo_bayes.workflow.run as pipeline
 from flo_bayes.progress import ConsoleProgress
-from flo_bayes.run_folder import RunFolder
-from flo_bayes.stages import save_model, simulate_default_input
+from flo_bayes.runs import RunFolder
+from flo_bayes.workflow.fit import save_model
+from flo_bayes.workflow.load import simulate_default_input
+from flo_bayes.workflow.run import run_pipeline
 
 # Manifest fields that must agree between two runs (timings, dates and memory may not).
 STABLE_MANIFEST_KEYS = (

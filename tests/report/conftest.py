@@ -8,9 +8,9 @@ import matplotlib
 import pytest
 
 from flo_bayes.config import Config
-from flo_bayes.pipeline import run_pipeline
 from flo_bayes.progress import ConsoleProgress
-from flo_bayes.run_folder import RunFolder
+from flo_bayes.runs import RunFolder
+from flo_bayes.workflow.run import run_pipeline
 
 matplotlib.use("Agg")
 

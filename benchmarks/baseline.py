@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from flo_bayes.benchmarking.measure import Stopwatch, WorkerContext
+from benchmarks.measure import Stopwatch, WorkerContext
 
 DEFAULT_CHAINS = 4
 DEFAULT_DRAWS = 1000
@@ -38,7 +38,7 @@ def run(args: dict, context: WorkerContext) -> dict:
     """Fit both models with the library defaults and compute the expected CLTV; time each."""
     from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
-    from flo_bayes.benchmarking.pipeline_run import configured
+    from benchmarks.pipeline_run import configured
     from flo_bayes.io.load import prepare_input
     from flo_bayes.models.fitting import bgnbd_data, gamma_gamma_data
 

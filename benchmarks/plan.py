@@ -296,7 +296,7 @@ def build_plan(groups: list[str], sizes: Sizes, paths: Paths) -> list[Step]:
             )
         )
     if "scoring_scale" in groups:
-        from flo_bayes.benchmarking.inputs import scoring_input_path
+        from benchmarks.inputs import scoring_input_path
 
         steps.append(
             Step(

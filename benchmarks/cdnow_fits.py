@@ -1,7 +1,7 @@
 """Both CDNOW fits, repeated in one process: the first includes compilation, later ones not.
 
 Target (issue 7): both fits together <= 10 s once compilation is cached, i.e. the warm
-(second and later) repetitions of :func:`flo_bayes.stages.fit_models`.
+(second and later) repetitions of :func:`flo_bayes.workflow.fit.fit_models`.
 """
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flo_bayes.benchmarking.measure import Stopwatch, WorkerContext
+from benchmarks.measure import Stopwatch, WorkerContext
 
 
 def run(args: dict, context: WorkerContext) -> dict:
     """Fit BG/NBD and Gamma-Gamma ``repeats`` times on the CDNOW calibration period."""
-    from flo_bayes.benchmarking.pipeline_run import configured
+    from benchmarks.pipeline_run import configured
     from flo_bayes.io.load import prepare_input
-    from flo_bayes.stages import diagnose, fit_models
+    from flo_bayes.workflow.fit import diagnose, fit_models
 
     context.mark("imports done")
     config = configured(args)

@@ -1,11 +1,11 @@
-"""Segmentation stage: RFM scores, segments, tiers, profiles and target lists, written to disk."""
+"""The segment stage: RFM scores, segments, tiers, profiles and target lists, written to disk."""
 
 from __future__ import annotations
 
 import polars as pl
 
 from flo_bayes.io.writers import write_frame
-from flo_bayes.run_folder import RunFolder
+from flo_bayes.runs import RunFolder
 from flo_bayes.segmentation import (
     SegmentationConfig,
     build_profiles,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from flo_bayes.benchmarking.runner import WorkloadResult
-from flo_bayes.benchmarking.targets import (
+from benchmarks.runner import WorkloadResult
+from benchmarks.targets import (
     FLAT_BYTES_PER_CUSTOMER,
     LINEAR_TOLERANCE,
     evaluate_targets,

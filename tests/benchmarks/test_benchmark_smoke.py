@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from flo_bayes.benchmarking.plan import FULL, QUICK, build_plan, default_paths
-from flo_bayes.benchmarking.runner import WorkloadResult
-from flo_bayes.benchmarking.targets import MET, MISSED, evaluate_targets, flo_comparison
+from benchmarks.plan import FULL, QUICK, build_plan, default_paths
+from benchmarks.runner import WorkloadResult
+from benchmarks.targets import MET, MISSED, evaluate_targets, flo_comparison
 
 REPO = Path(__file__).resolve().parents[1]
 

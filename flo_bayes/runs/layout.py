@@ -1,4 +1,4 @@
-"""Layout of a run folder; one place names every file a run writes."""
+"""Layout of a run folder: the one place that names every file a run, a plan or a backtest writes."""
 
 from __future__ import annotations
 
@@ -100,6 +100,41 @@ class RunFolder:
     def data_dictionary(self) -> Path:
         """What every exported column means."""
         return self.path / "data_dictionary.csv"
+
+    @property
+    def campaigns_dir(self) -> Path:
+        """The campaign plan's tables: its summary, one target list per campaign, ``plan.json``."""
+        return self.path / "campaigns"
+
+    @property
+    def campaign_summary(self) -> Path:
+        """The campaign plan's summary: one row per campaign and a TOTAL row."""
+        return self.campaigns_dir / "summary.csv"
+
+    @property
+    def campaign_workbook(self) -> Path:
+        """The campaign plan as an Excel workbook."""
+        return self.path / "campaign_plan.xlsx"
+
+    @property
+    def report(self) -> Path:
+        """The self-contained HTML report."""
+        return self.path / "report.html"
+
+    @property
+    def backtest_json(self) -> Path:
+        """A backtest's figures (coverage, holdout totals against their bands)."""
+        return self.path / "backtest.json"
+
+    @property
+    def backtest_customers(self) -> Path:
+        """A backtest's per-customer holdout actuals and predictions."""
+        return self.path / "backtest_customers.parquet"
+
+    @property
+    def backtest_plots(self) -> tuple[Path, Path]:
+        """A backtest's calibration-vs-holdout and weekly-tracking plots."""
+        return (self.path / "calibration_vs_holdout.png", self.path / "tracking_weekly.png")
 
     @property
     def log_file(self) -> Path:

@@ -9,12 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from flo_bayes.config import TransactionLayout
-from flo_bayes.config.segmentation import SegmentationConfig
-from flo_bayes.io.flo_loader import load_flo
-from flo_bayes.io.transaction_loader import load_transactions
-from flo_bayes.segmentation import segment_customers
-from flo_bayes.segmentation.streaming import (
+from benchmarks.streaming import (
     scan_flo_csv,
     scan_transaction_csv,
     segment_customers_lazy,
@@ -23,6 +18,11 @@ from flo_bayes.segmentation.streaming import (
     write_simulated_flo_csv,
     write_simulated_transactions,
 )
+from flo_bayes.config import TransactionLayout
+from flo_bayes.config.segmentation import SegmentationConfig
+from flo_bayes.io.flo_loader import load_flo
+from flo_bayes.io.transaction_loader import load_transactions
+from flo_bayes.segmentation import segment_customers
 from flo_bayes.simulate import simulate_flo_customers, write_flo_csv
 from flo_bayes.summary import build_flo_summary, build_transaction_summary
 

@@ -1,50 +1,33 @@
 """The end-to-end run: input → summary → fits → diagnostics → per-customer scores → exports.
 
-Each stage is a pure function elsewhere in the package; this module only wires them, times
-them, and writes their results into the run folder.
+Each stage is a module of :mod:`flo_bayes.workflow` (load, segment, fit, shock, score, plan,
+report); this module only wires them, times them, and records them in the manifest.
 """
 
 from __future__ import annotations
 
 import gc
-import time
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from flo_bayes.config import Config
 from flo_bayes.diagnostics.convergence import GateResult
 from flo_bayes.diagnostics.data_warnings import data_warnings
-from flo_bayes.io.inputs import NoUsableRowsError
-from flo_bayes.io.load import PreparedInput, load_input, prepare_loaded
-from flo_bayes.io.writers import write_frame
-from flo_bayes.manifest import Manifest, file_sha256
+from flo_bayes.io.load import PreparedInput
 from flo_bayes.progress import ConsoleProgress
-from flo_bayes.run_folder import RunFolder
-from flo_bayes.segment_stage import export_target_lists, segment_and_profile
-from flo_bayes.shock_stage import (
+from flo_bayes.runs import Manifest, RunFolder
+from flo_bayes.workflow.fit import fit_and_diagnose, population_draws
+from flo_bayes.workflow.load import input_record, load_and_prepare, simulate_default_input
+from flo_bayes.workflow.plan import plan_and_export
+from flo_bayes.workflow.report import build_run_report
+from flo_bayes.workflow.score import score_and_export
+from flo_bayes.workflow.segment import export_target_lists, segment_and_profile
+from flo_bayes.workflow.shock import (
     aggregate_shock_for_run,
     apply_shock,
     shock_warnings,
     write_shock_blocks,
 )
-from flo_bayes.stages import (
-    fit_and_diagnose,
-    plan_and_export,
-    population_draws,
-    score_and_export,
-    simulate_default_input,
-)
-
-
-@dataclass(frozen=True)
-class RunOverrides:
-    """Command-line settings that take precedence over the config file."""
-
-    data_path: Path | None = None
-    data_format: str | None = None
-    seed: int | None = None
-    analysis_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -53,22 +36,6 @@ class RunResult:
 
     folder: Path
     gate: GateResult
-
-
-def apply_overrides(config: Config, overrides: RunOverrides) -> Config:
-    """Return the config with command-line overrides applied."""
-    data = config.data
-    if overrides.data_path is not None:
-        data = data.model_copy(update={"path": str(overrides.data_path)})
-    if overrides.data_format is not None:
-        data = data.model_copy(update={"format": overrides.data_format})
-    analysis = config.analysis
-    if overrides.analysis_date is not None:
-        analysis = analysis.model_copy(update={"analysis_date": overrides.analysis_date})
-    update = {"data": data, "analysis": analysis}
-    if overrides.seed is not None:
-        update["seed"] = overrides.seed
-    return config.model_copy(update=update)
 
 
 def run_pipeline(
@@ -111,27 +78,8 @@ def run_pipeline(
             if config.data.path
             else simulate_default_input(config, folder.input_dir)
         )
-        loaded = load_input(input_path, config)
-        try:
-            prepared = prepare_loaded(loaded, config)
-        except NoUsableRowsError:
-            # The rejected rows say why no row is usable; keep them for the user.
-            write_frame(loaded.rejected, folder.rejected_rows)
-            raise
-        write_frame(prepared.loaded.rejected, folder.rejected_rows)
-        manifest.update(
-            input={
-                "path": str(input_path),
-                "format": config.data.format,
-                "sha256": file_sha256(input_path),
-                "ignored_columns": prepared.loaded.extra_columns,
-            },
-            row_counts={
-                **prepared.loaded.row_counts,
-                "customers": prepared.summary.height,
-            },
-            analysis_date=str(prepared.analysis_date),
-        )
+        loaded, prepared = load_and_prepare(input_path, config, folder.rejected_rows)
+        manifest.update(**input_record(input_path, config, prepared))
     _report_rows(progress, prepared)
     summary, analysis_date = prepared.summary, prepared.analysis_date
     # Only a transaction log's rows are needed later (the aggregate shock's occasions); any
@@ -170,28 +118,9 @@ def run_pipeline(
 
     manifest.finish()
     if config.output.report:
-        _build_report(folder, manifest, progress)
+        build_run_report(folder, manifest, say=progress.say)
     progress.say(f"Results: {folder.path}")
     return RunResult(folder=folder.path, gate=gate)
-
-
-def _build_report(folder: RunFolder, manifest: Manifest, progress: ConsoleProgress) -> None:
-    """Write report.html; a failure here leaves the (complete) results intact and says so."""
-    from flo_bayes.report import build_report
-
-    started = time.perf_counter()
-    try:
-        path = build_report(folder.path)
-    except Exception as error:  # noqa: BLE001 - the results are complete; the report is extra
-        progress.say(
-            f"WARNING: report.html could not be built ({type(error).__name__}: {error}); "
-            f"rebuild it with `flo-bayes report {folder.path}`"
-        )
-        manifest.update(report={"built": False, "error": f"{type(error).__name__}: {error}"})
-        return
-    seconds = round(time.perf_counter() - started, 3)
-    manifest.update(report={"built": True, "path": str(path), "seconds": seconds})
-    progress.say(f"report: {path} ({seconds:.1f} s)")
 
 
 def _report_rows(progress: ConsoleProgress, prepared: PreparedInput) -> None:

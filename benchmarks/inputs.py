@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flo_bayes.benchmarking.measure import Stopwatch, WorkerContext
+from benchmarks.measure import Stopwatch, WorkerContext
 
 SCORING_COLUMNS = ("customer_id", "x", "t_x", "T", "gg_n", "gg_mean")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from flo_bayes.benchmarking.measure import Stopwatch, WorkerContext, current_rss_mb
+from benchmarks.measure import Stopwatch, WorkerContext, current_rss_mb
 from flo_bayes.predictive.from_config import scoring_settings
 
 DEFAULT_JITTER = 0.05

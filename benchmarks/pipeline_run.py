@@ -1,6 +1,6 @@
 """Our end-to-end pipeline, timed from process start (workloads ``ours_flo`` and ``scale_1m``).
 
-The run goes through :func:`flo_bayes.pipeline.run_pipeline` exactly as ``flo-bayes run``
+The run goes through :func:`flo_bayes.workflow.run.run_pipeline` exactly as ``flo-bayes run``
 does, into a folder under the harness's work directory, so whatever stages the pipeline
 has are timed; per-stage seconds and the convergence verdict come from the run's
 ``manifest.json``. ``report.html`` is not built (issue 7's targets exclude it; it is made
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flo_bayes.benchmarking.measure import WorkerContext
+from benchmarks.measure import WorkerContext
 
 
 class StageProgress:
@@ -63,8 +63,7 @@ def configured(args: dict):
     flo_bayes.config.Config
 
     """
-    from flo_bayes.config import load_config
-    from flo_bayes.pipeline import RunOverrides, apply_overrides
+    from flo_bayes.config import RunOverrides, apply_overrides, load_config
 
     config = load_config(args.get("config_path"))
     config = apply_overrides(
@@ -93,8 +92,8 @@ def configured(args: dict):
 
 def run(args: dict, context: WorkerContext) -> dict:
     """Run the whole pipeline once; return total and stage seconds and the gate verdict."""
-    from flo_bayes.pipeline import run_pipeline
-    from flo_bayes.run_folder import RunFolder
+    from flo_bayes.runs import RunFolder
+    from flo_bayes.workflow.run import run_pipeline
 
     import_seconds = context.mark("imports done")
     config = configured(args)

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from flo_bayes.benchmarking.measure import PROGRESS_MARKER
-from flo_bayes.benchmarking.process_tree import TreeMemorySampler
-from flo_bayes.benchmarking.worker import RESULT_MARKER, SPAWNED_AT_KEY
+from benchmarks.measure import PROGRESS_MARKER
+from benchmarks.process_tree import TreeMemorySampler
+from benchmarks.worker import RESULT_MARKER, SPAWNED_AT_KEY
 
 STDERR_TAIL_LINES = 40
 KILL_GRACE_SECONDS = 10.0
@@ -125,14 +125,14 @@ def run_workload(
     verbose: bool = False,
     heartbeat_seconds: float = 60.0,
 ) -> WorkloadResult:
-    """Run one workload in ``python -m flo_bayes.benchmarking.worker`` and wait for it.
+    """Run one workload in ``python -m benchmarks.worker`` and wait for it.
 
     Parameters
     ----------
     key : str
         Name of this run in the results.
     workload : str
-        Worker workload name (see :data:`flo_bayes.benchmarking.worker.WORKLOADS`).
+        Worker workload name (see :data:`benchmarks.worker.WORKLOADS`).
     args : dict
         JSON-serialisable arguments of the workload.
     workdir : Path
@@ -155,7 +155,7 @@ def run_workload(
     command = [
         sys.executable,
         "-m",
-        "flo_bayes.benchmarking.worker",
+        "benchmarks.worker",
         workload,
         json.dumps(payload_args),
     ]

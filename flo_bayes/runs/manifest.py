@@ -1,8 +1,13 @@
-"""The run manifest: what was run, on what, how long each stage took, and how it ended."""
+"""The run manifest: what was run, on what, how long each stage took, and how it ended.
+
+:class:`Manifest` writes it stage by stage; :class:`RunManifest` is its schema, versioned by
+``manifest_version``, whose ``config`` is a validated :class:`~flo_bayes.config.Config`.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 import resource
 import sys
@@ -13,8 +18,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from flo_bayes.config import Config
+from flo_bayes.config.errors import format_errors
+from flo_bayes.errors import DataError
 from flo_bayes.io.writers import write_json
+
+MANIFEST_VERSION = 1
+"""Version of the manifest's schema; bump it when a field changes meaning."""
 
 TRACKED_PACKAGES = (
     "flo-bayes",
@@ -70,6 +84,7 @@ class Manifest:
     def start(self, **fields) -> None:
         """Record the run's identity and mark it incomplete."""
         self.content = {
+            "manifest_version": MANIFEST_VERSION,
             "status": "incomplete",
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
             **fields,
@@ -117,3 +132,63 @@ class Manifest:
     def save(self) -> None:
         """Write the manifest atomically."""
         write_json(self.content, self.path)
+
+
+class RunManifest(BaseModel):
+    """The schema of ``manifest.json``: the fields every reader relies on, validated.
+
+    Other recorded fields (row counts, stage timings, the gate, warnings, the plan) are kept
+    as written, in ``model_extra``.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    manifest_version: int = MANIFEST_VERSION
+    status: Literal["incomplete", "complete", "failed"]
+    run_id: str = ""
+    seed: int | None = None
+    config: Config
+
+
+def parse_manifest(path: Path) -> tuple[RunManifest, dict]:
+    """Read and validate a ``manifest.json``.
+
+    Parameters
+    ----------
+    path : Path
+        The manifest file.
+
+    Returns
+    -------
+    tuple
+        The validated :class:`RunManifest` and the raw mapping as written.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, not JSON, of a newer version, or its config does not validate.
+
+    """
+    if not path.is_file():
+        raise DataError(
+            "not a run folder: it has no manifest.json (pass the folder `flo-bayes run` wrote)",
+            path=path.parent,
+        )
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DataError(f"manifest.json is not valid JSON: {error}", path=path) from None
+    version = raw.get("manifest_version", MANIFEST_VERSION) if isinstance(raw, dict) else None
+    if isinstance(version, int) and version > MANIFEST_VERSION:
+        raise DataError(
+            f"manifest_version {version} is newer than this flo-bayes reads "
+            f"({MANIFEST_VERSION}); upgrade flo-bayes",
+            path=path,
+        )
+    try:
+        return RunManifest.model_validate(raw), raw
+    except ValidationError as error:
+        raise DataError(
+            "manifest.json does not match the run schema: " + "; ".join(format_errors(error)),
+            path=path,
+        ) from None

@@ -1,4 +1,4 @@
-"""Subprocess entry of one workload: ``python -m flo_bayes.benchmarking.worker NAME JSON``.
+"""Subprocess entry of one workload: ``python -m benchmarks.worker NAME JSON``.
 
 The worker runs the named workload with the JSON arguments and prints exactly one line on
 its standard output: :data:`RESULT_MARKER` followed by a JSON object with
@@ -25,7 +25,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from flo_bayes.benchmarking.measure import (
+from benchmarks.measure import (
     WorkerContext,
     children_peak_rss_mb,
     peak_rss_mb,
@@ -35,14 +35,14 @@ RESULT_MARKER = "@@result "
 SPAWNED_AT_KEY = "_spawned_at"
 
 WORKLOADS: dict[str, str] = {
-    "simulate_flo_csv": "flo_bayes.benchmarking.inputs:simulate_flo_csv",
-    "scoring_inputs": "flo_bayes.benchmarking.inputs:scoring_inputs",
-    "ours_flo": "flo_bayes.benchmarking.pipeline_run:run",
-    "scale_1m": "flo_bayes.benchmarking.pipeline_run:run",
-    "baseline_flo": "flo_bayes.benchmarking.baseline:run",
-    "lifetimes": "flo_bayes.benchmarking.lifetimes_recipe:run",
-    "cdnow_fits": "flo_bayes.benchmarking.cdnow_fits:run",
-    "scoring": "flo_bayes.benchmarking.scoring_scale:run",
+    "simulate_flo_csv": "benchmarks.inputs:simulate_flo_csv",
+    "scoring_inputs": "benchmarks.inputs:scoring_inputs",
+    "ours_flo": "benchmarks.pipeline_run:run",
+    "scale_1m": "benchmarks.pipeline_run:run",
+    "baseline_flo": "benchmarks.baseline:run",
+    "lifetimes": "benchmarks.lifetimes_recipe:run",
+    "cdnow_fits": "benchmarks.cdnow_fits:run",
+    "scoring": "benchmarks.scoring_scale:run",
 }
 """Workload name -> ``module:function``; the function takes ``(args, context)`` and returns a dict."""
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one workload and print its result line; exit code 0 when it finished."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        print("usage: python -m flo_bayes.benchmarking.worker NAME JSON_ARGS", file=sys.stderr)
+        print("usage: python -m benchmarks.worker NAME JSON_ARGS", file=sys.stderr)
         return 2
     name, raw_args = argv
     args = json.loads(raw_args)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from flo_bayes.benchmarking.measure import Stopwatch, WorkerContext
+from benchmarks.measure import Stopwatch, WorkerContext
 
 BGNBD_PENALIZER = 0.001
 GAMMA_GAMMA_PENALIZER = 0.01

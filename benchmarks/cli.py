@@ -17,7 +17,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from flo_bayes.benchmarking.plan import (
+from benchmarks.plan import (
     FULL,
     QUICK,
     WORKLOAD_GROUPS,
@@ -155,7 +155,7 @@ def run_notes(
     sizes: Sizes, args: argparse.Namespace, machine: dict, groups: list[str]
 ) -> list[str]:
     """What a reader must know about this run's settings."""
-    from flo_bayes.benchmarking.machine import busy_warning
+    from benchmarks.machine import busy_warning
 
     notes = []
     if args.quick:
@@ -197,9 +197,9 @@ def run_notes(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return the exit code."""
-    from flo_bayes.benchmarking.machine import busy_warning, describe_machine, load_average
-    from flo_bayes.benchmarking.report import console_text, markdown_document
-    from flo_bayes.benchmarking.runner import WorkloadResult, run_workload
+    from benchmarks.machine import busy_warning, describe_machine, load_average
+    from benchmarks.report import console_text, markdown_document
+    from benchmarks.runner import WorkloadResult, run_workload
 
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flo_bayes.benchmarking.runner import WorkloadResult
+from benchmarks.runner import WorkloadResult
 
 FLO_SECONDS_MAX = 60.0
 FLO_MEMORY_MB_MAX = 1536.0

@@ -20,24 +20,25 @@ import numpy as np
 import polars as pl
 from matplotlib.figure import Figure
 
-from flo_bayes.config import Config
+from flo_bayes.config import Config, RunOverrides, apply_overrides
 from flo_bayes.errors import UserInputError
-from flo_bayes.io.inputs import cut_at_analysis_date
-from flo_bayes.io.load import load_input
 from flo_bayes.io.writers import atomic_path, write_frame, write_json
 from flo_bayes.predictive.expected import expected_purchases
 from flo_bayes.predictive.intervals import interval_coverage
 from flo_bayes.predictive.scoring import ScoringResult, score_customers
 from flo_bayes.predictive.settings import ScoringSettings
-from flo_bayes.shock_stage import aggregate_shock_for_run, apply_shock
-from flo_bayes.stages import diagnose, fit_models, population_draws
-from flo_bayes.summary import build_transaction_summary
+from flo_bayes.runs import Manifest, RunFolder
 from flo_bayes.units import days_per_unit
+from flo_bayes.workflow.fit import diagnose, fit_models, population_draws
+from flo_bayes.workflow.load import input_record, load_and_prepare
+from flo_bayes.workflow.shock import aggregate_shock_for_run, apply_shock
 
 # Calibration frequencies shown one by one in the calibration-vs-holdout plot; more are pooled.
 MAX_FREQUENCY_BIN = 7
 # Posterior draws used for the weekly tracking curve (closed-form expectations per week).
 TRACKING_DRAWS = 200
+# Interval levels the backtest figures judge (50 % and 90 %), scored whatever the config's.
+BACKTEST_LEVELS = (0.5, 0.9)
 
 
 @dataclass(frozen=True)
@@ -108,90 +109,111 @@ def run_backtest(
     """
     if config.data.format != "transactions":
         raise UserInputError("backtest needs a transaction log: set data.format = 'transactions'")
-    loaded = load_input(data, config)
-    all_rows = loaded.frame
-    last_date = all_rows["date"].max()
-    holdout_end = holdout_end or last_date
-    if holdout_end <= calibration_end:
-        raise UserInputError(
-            f"--holdout-end {holdout_end} must be after --calibration-end {calibration_end}"
-        )
-    calibration = cut_at_analysis_date(loaded, calibration_end)
+    folder = RunFolder(out)
+    out.mkdir(parents=True, exist_ok=True)
+    # The calibration end is the analysis date: the load stage cuts there like a run does.
+    config = apply_overrides(config, RunOverrides(data_path=data, analysis_date=calibration_end))
+    manifest = Manifest(folder.manifest)
+    manifest.start(
+        run_id=folder.run_id,
+        kind="backtest",
+        config_source="backtest",
+        config=config.model_dump(mode="json"),
+        seed=config.seed,
+    )
+    with manifest.stage("load"):
+        loaded, prepared = load_and_prepare(data, config, folder.rejected_rows)
+        all_rows = loaded.frame
+        del loaded
+        holdout_end = holdout_end or all_rows["date"].max()
+        if holdout_end <= calibration_end:
+            raise UserInputError(
+                f"--holdout-end {holdout_end} must be after --calibration-end {calibration_end}"
+            )
+        manifest.update(**input_record(data, config, prepared), holdout_end=str(holdout_end))
+    summary, calibration = prepared.summary, prepared.loaded.frame
     unit = config.analysis.time_unit
-    summary = build_transaction_summary(calibration.frame.lazy(), calibration_end, unit).collect()
-    fitted = fit_models(summary, config)
-    posterior, _, gate = diagnose(fitted, config)
-    actuals = holdout_actuals(all_rows, summary["customer_id"], calibration_end, holdout_end)
+    with manifest.stage("fit"):
+        fitted = fit_models(summary, config)
+        posterior, _, gate = diagnose(fitted, config)
+        manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
+        actuals = holdout_actuals(all_rows, summary["customer_id"], calibration_end, holdout_end)
+        shock = aggregate_shock_for_run(fitted, config, calibration, calibration_end)
+        parameter_draws = population_draws(fitted, config)
+        draws = apply_shock(parameter_draws, shock, config.seed)
+        manifest.update(aggregate_shock=shock.summary())
 
     horizon = (holdout_end - calibration_end).days / days_per_unit(unit)
     settings = ScoringSettings(
         horizons={"holdout": horizon},
         cltv_horizon="holdout",
-        interval_levels=tuple(config.prediction.interval_levels),
+        interval_levels=tuple(
+            sorted(set(config.prediction.interval_levels) | set(BACKTEST_LEVELS))
+        ),
         time_unit=unit,
         currency=config.prediction.currency,
     )
-    shock = aggregate_shock_for_run(fitted, config, calibration.frame, calibration_end)
-    parameter_draws = population_draws(fitted, config)
-    draws = apply_shock(parameter_draws, shock, config.seed)
     customers = summary.select("customer_id", "x", "t_x", "T", "gg_n", "gg_mean")
-    result = score_customers(
-        customers,
-        draws,
-        settings,
-        seed=config.seed,
-        chunk_size=config.prediction.chunk_size,
-        actual_purchases={"holdout": actuals.purchases},
-        actual_value=actuals.spend,
-    )
-    table = result.table
-    report = {
-        "data": str(data),
-        "calibration_end": str(calibration_end),
-        "holdout_end": str(holdout_end),
-        "time_unit": unit,
-        "holdout_length": horizon,
-        "customers": summary.height,
-        "convergence_passed": gate.passed,
-        "interval_rule": settings.count_interval_rule,
-        **backtest_figures(result, actuals),
-        "aggregate_shock": shock.summary(),
-        "posterior_summary": posterior.to_dicts(),
-    }
-    if shock.active:
-        # The same figures without the shared shock, so its effect is visible.
-        plain = score_customers(
+    with manifest.stage("score"):
+        result = score_customers(
             customers,
-            parameter_draws,
+            draws,
             settings,
             seed=config.seed,
             chunk_size=config.prediction.chunk_size,
             actual_purchases={"holdout": actuals.purchases},
             actual_value=actuals.spend,
         )
-        report["without_aggregate_shock"] = backtest_figures(plain, actuals)
-    out.mkdir(parents=True, exist_ok=True)
-    per_customer = summary.select("customer_id", "x", "t_x", "T").with_columns(
-        pl.Series("holdout_purchases_actual", actuals.purchases),
-        pl.Series("holdout_spend_actual", actuals.spend),
-        table["purchases_holdout_pred_mean"],
-        table["purchases_holdout_pred_q05"],
-        table["purchases_holdout_pred_q95"],
-        table["purchases_holdout_pit"],
-    )
-    write_frame(per_customer, out / "backtest_customers.parquet")
-    _save_figure(calibration_vs_holdout_figure(per_customer), out / "calibration_vs_holdout.png")
-    tracking = weekly_tracking(summary, draws, calibration_end, holdout_end, unit)
-    _save_figure(
-        tracking_figure(
-            tracking,
-            actuals.weekly_cumulative,
-            result.purchase_totals["holdout"],
-            calibration_end,
-        ),
-        out / "tracking_weekly.png",
-    )
-    write_json(report, out / "backtest.json")
+        table = result.table
+        report = {
+            "data": str(data),
+            "calibration_end": str(calibration_end),
+            "holdout_end": str(holdout_end),
+            "time_unit": unit,
+            "holdout_length": horizon,
+            "customers": summary.height,
+            "convergence_passed": gate.passed,
+            "interval_rule": settings.count_interval_rule,
+            **backtest_figures(result, actuals),
+            "aggregate_shock": shock.summary(),
+            "posterior_summary": posterior.to_dicts(),
+        }
+        if shock.active:
+            # The same figures without the shared shock, so its effect is visible.
+            plain = score_customers(
+                customers,
+                parameter_draws,
+                settings,
+                seed=config.seed,
+                chunk_size=config.prediction.chunk_size,
+                actual_purchases={"holdout": actuals.purchases},
+                actual_value=actuals.spend,
+            )
+            report["without_aggregate_shock"] = backtest_figures(plain, actuals)
+        per_customer = summary.select("customer_id", "x", "t_x", "T").with_columns(
+            pl.Series("holdout_purchases_actual", actuals.purchases),
+            pl.Series("holdout_spend_actual", actuals.spend),
+            table["purchases_holdout_pred_mean"],
+            table["purchases_holdout_pred_q05"],
+            table["purchases_holdout_pred_q95"],
+            table["purchases_holdout_pit"],
+        )
+        write_frame(per_customer, folder.backtest_customers)
+        vs_holdout, tracking_plot = folder.backtest_plots
+        _save_figure(calibration_vs_holdout_figure(per_customer), vs_holdout)
+        tracking = weekly_tracking(summary, draws, calibration_end, holdout_end, unit)
+        _save_figure(
+            tracking_figure(
+                tracking,
+                actuals.weekly_cumulative,
+                result.purchase_totals["holdout"],
+                calibration_end,
+            ),
+            tracking_plot,
+        )
+        write_json(report, folder.backtest_json)
+    manifest.update(backtest={k: v for k, v in report.items() if k != "posterior_summary"})
+    manifest.finish()
     return report
 
 
@@ -212,9 +234,10 @@ def backtest_figures(result: ScoringResult, actuals: HoldoutActuals) -> dict:
         ``holdout_predicted_mean`` / ``_q05`` / ``_q95`` and the same for spend.
 
     """
-    levels = (0.5, 0.9)
-    count_cover = interval_coverage(result.table["purchases_holdout_pit"].to_numpy(), levels)
-    spend_cover = interval_coverage(result.table["cltv_holdout_pit"].to_numpy(), levels)
+    count_cover = interval_coverage(
+        result.table["purchases_holdout_pit"].to_numpy(), BACKTEST_LEVELS
+    )
+    spend_cover = interval_coverage(result.table["cltv_holdout_pit"].to_numpy(), BACKTEST_LEVELS)
     totals = result.purchase_totals["holdout"]
     spend = result.cltv_total
     return {

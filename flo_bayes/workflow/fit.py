@@ -1,0 +1,111 @@
+"""The fit stage: priors, NUTS fits of both models, saved posteriors and their diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from flo_bayes.config import Config
+from flo_bayes.diagnostics.convergence import (
+    GateResult,
+    evaluate_gate,
+    posterior_summary,
+    sampler_stats,
+)
+from flo_bayes.diagnostics.priors_check import prior_posterior_table
+from flo_bayes.io.writers import atomic_path, write_frame
+from flo_bayes.models.fitting import (
+    BGNBD_PARAMETERS,
+    GAMMA_GAMMA_PARAMETERS,
+    FittedModels,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    gamma_gamma_data,
+)
+from flo_bayes.models.priors import bgnbd_priors, gamma_gamma_priors
+from flo_bayes.predictive.population import PopulationDraws
+from flo_bayes.runs import RunFolder
+
+# Groups of a saved posterior that hold the customer table (ids, x, t_x, T, spend).
+CUSTOMER_TABLE_GROUPS = ("fit_data", "observed_data")
+
+
+def fit_models(summary: pl.DataFrame, config: Config) -> FittedModels:
+    """Resolve the priors and fit both models with NUTS."""
+    bg_priors = bgnbd_priors(config.priors.bgnbd, config.analysis.time_unit)
+    gg_input = gamma_gamma_data(summary)
+    gg_priors = gamma_gamma_priors(config.priors.gamma_gamma, gg_input["monetary_value"].to_numpy())
+    bgnbd = fit_bgnbd(summary, bg_priors, config.sampler, config.seed)
+    gamma_gamma = fit_gamma_gamma(summary, gg_priors, config.sampler, config.seed + 1)
+    return FittedModels(bgnbd, gamma_gamma, bg_priors, gg_priors)
+
+
+def diagnose(fitted: FittedModels, config: Config) -> tuple[pl.DataFrame, pl.DataFrame, GateResult]:
+    """Posterior summary, prior-vs-posterior table and convergence gate of both fits."""
+    summary = pl.concat(
+        [
+            posterior_summary("bgnbd", fitted.bgnbd.fit_result, BGNBD_PARAMETERS),
+            posterior_summary("gamma_gamma", fitted.gamma_gamma.fit_result, GAMMA_GAMMA_PARAMETERS),
+        ]
+    )
+    stats = {
+        "bgnbd": sampler_stats(fitted.bgnbd.idata),
+        "gamma_gamma": sampler_stats(fitted.gamma_gamma.idata),
+    }
+    priors = {"bgnbd": fitted.bgnbd_priors, "gamma_gamma": fitted.gamma_gamma_priors}
+    return (
+        summary,
+        prior_posterior_table(summary, priors),
+        evaluate_gate(summary, stats, config.convergence),
+    )
+
+
+def save_model(model, path: Path, *, keep_fit_data: bool) -> None:
+    """Save a fitted model's posterior as netCDF, atomically.
+
+    With ``keep_fit_data = False`` the customer table (``fit_data`` and ``observed_data``)
+    is left out; arviz still opens the file, but pymc-marketing's ``load`` cannot rebuild
+    the model from it.
+    """
+    with atomic_path(path) as temporary:
+        if keep_fit_data:
+            model.save(str(temporary), engine="h5netcdf")
+        else:
+            tree = model.idata.copy()
+            for name in CUSTOMER_TABLE_GROUPS:
+                if name in tree.children:
+                    del tree[name]
+            tree.to_netcdf(str(temporary), engine="h5netcdf")
+
+
+def fit_and_diagnose(
+    summary: pl.DataFrame, config: Config, folder: RunFolder
+) -> tuple[FittedModels, GateResult, pl.DataFrame]:
+    """Fit both models, save their posteriors and write the diagnostics tables.
+
+    Returns
+    -------
+    tuple
+        The fitted models, the convergence gate and the prior-vs-posterior table.
+
+    """
+    fitted = fit_models(summary, config)
+    save_model(fitted.bgnbd, folder.bgnbd_model, keep_fit_data=config.output.save_fit_data)
+    save_model(
+        fitted.gamma_gamma, folder.gamma_gamma_model, keep_fit_data=config.output.save_fit_data
+    )
+    posterior, prior_check, gate = diagnose(fitted, config)
+    write_frame(posterior, folder.posterior_summary)
+    write_frame(prior_check, folder.prior_posterior)
+    return fitted, gate, prior_check
+
+
+def population_draws(fitted: FittedModels, config: Config) -> PopulationDraws:
+    """Paired posterior draws of both models, thinned to ``prediction.max_draws``."""
+    return PopulationDraws.from_posteriors(
+        fitted.bgnbd.fit_result,
+        fitted.gamma_gamma.fit_result,
+        max_draws=config.prediction.max_draws,
+        seed=config.seed,
+    )
