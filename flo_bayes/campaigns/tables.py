@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from flo_bayes.campaigns.columns import PROFIT_BAND, TOTAL_ROW
 from flo_bayes.campaigns.effects import IncrementalDraws
+from flo_bayes.campaigns.results import CampaignPlan
 from flo_bayes.campaigns.risk import total_summary
 from flo_bayes.campaigns.scoring import ScoredCampaign
 from flo_bayes.campaigns.selection import Assignment
 from flo_bayes.config.campaigns import CampaignsConfig
-
-if TYPE_CHECKING:
-    from flo_bayes.campaigns.plan import CampaignPlan
 
 CUSTOMER_COLUMNS = ("segment", "tier", "tier_label", "p_alive")
 """Customer-table columns copied into the target lists when present."""

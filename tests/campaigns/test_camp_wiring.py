@@ -18,7 +18,7 @@ from flo_bayes.campaigns import (
 )
 from flo_bayes.config import Config
 from flo_bayes.config.segmentation import SegmentationConfig
-from flo_bayes.errors import ConfigError
+from flo_bayes.errors import DataError
 
 
 class _RunConfig(BaseModel):
@@ -80,5 +80,30 @@ def test_campaigns_recorded_in_a_run(run_folder: Path) -> None:
     assert campaigns_config_from_run(run_folder).criterion == "cvar"
     manifest["config"]["campaigns"]["level"] = 3
     (run_folder / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(ConfigError, match="campaigns.level"):
+    # The recorded config is validated as a whole when the run is opened.
+    with pytest.raises(DataError, match="campaigns.level"):
         campaigns_config_from_run(run_folder)
+
+
+def test_plan_into_the_run_folder_updates_its_manifest(run_folder: Path) -> None:
+    from flo_bayes.workflow.plan import replan
+
+    manifest = json.loads((run_folder / "manifest.json").read_text())
+    manifest["config"]["output"] = {"report": False}
+    (run_folder / "manifest.json").write_text(json.dumps(manifest))
+    settings = default_campaigns_config(criterion="cvar")
+    result = replan(run_folder, settings)
+    updated = json.loads((run_folder / "manifest.json").read_text())
+    assert updated["campaign_plan"]["replanned"] is True
+    assert updated["campaign_plan"]["summary"] == result.summary.to_dicts()
+    assert campaigns_config_from_run(run_folder) == settings
+    assert not (run_folder / "report.html").exists()  # this run writes no report
+
+
+def test_plan_elsewhere_leaves_the_run_folder_alone(run_folder: Path, tmp_path: Path) -> None:
+    from flo_bayes.workflow.plan import replan
+
+    before = (run_folder / "manifest.json").read_bytes()
+    replan(run_folder, default_campaigns_config(criterion="cvar"), tmp_path / "elsewhere")
+    assert (run_folder / "manifest.json").read_bytes() == before
+    assert (tmp_path / "elsewhere" / "campaigns" / "summary.csv").is_file()

@@ -7,7 +7,7 @@ import pytest
 from flo_bayes.config import Config, load_config
 from flo_bayes.errors import ConfigError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _write(tmp_path: Path, text: str) -> Path:
