@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -144,7 +143,7 @@ class RunManifest(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     manifest_version: int = MANIFEST_VERSION
-    status: Literal["incomplete", "complete", "failed"]
+    status: str  # "incomplete" while running, then "complete" or "failed"
     run_id: str = ""
     seed: int | None = None
     config: Config

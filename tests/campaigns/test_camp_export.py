@@ -117,10 +117,10 @@ def test_replanning_removes_stale_lists(run_folder: Path) -> None:
 
 
 def test_run_folder_problems(tmp_path: Path, make_run) -> None:
-    with pytest.raises(DataError, match="manifest.json not found"):
+    with pytest.raises(DataError, match="no manifest.json"):
         build_campaign_plan(tmp_path, default_campaigns_config())
     running = make_run(tmp_path / "running", status="running")
-    with pytest.raises(DataError, match="has not finished"):
+    with pytest.raises(DataError, match="not complete"):
         build_campaign_plan(running, default_campaigns_config())
     done = make_run(tmp_path / "done")
     (done / "cltv_draws.parquet").unlink()

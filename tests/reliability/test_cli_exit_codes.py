@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-import flo_bayes.io.load as load_module
+import flo_bayes.workflow.load as load_module
 import flo_bayes.workflow.run as pipeline
 from flo_bayes.cli import app
 from flo_bayes.runs import RunFolder
@@ -101,7 +101,7 @@ def test_bad_config_exits_2(case, command, cli, tmp_path, log_file, fake_pipelin
     ("args", "expected"),
     [
         (["run", "--config", "missing.toml"], "config file not found"),
-        (["run", "--format", "excel"], "--format must be 'flo' or 'transactions'"),
+        (["run", "--format", "excel"], "--format: Input should be 'flo' or 'transactions'"),
         (["run", "--analysis-date", "01/06/2021"], "--analysis-date must be a date as YYYY-MM-DD"),
         (["validate", "--data", "missing.csv"], "input file not found"),
     ],
