@@ -1,4 +1,9 @@
-"""Shared fixtures: paths to the shared data (tests that need it skip when absent)."""
+"""Shared fixtures: paths to the shared data (tests that need it skip when absent).
+
+Test tiers (markers, see pyproject.toml): ``slow`` (real data sets, long chains), ``fit`` (NUTS on
+small simulated data) and the rest, the fast unit tier: ``pytest -m "not slow and not fit"``.
+A test that uses a fixture which fits models is in the ``fit`` tier automatically.
+"""
 
 from __future__ import annotations
 
@@ -26,3 +31,13 @@ def cdnow_file() -> Path:
             f"shared CDNOW data not found at {CDNOW_FILE} (needs ../shared beside the repo)"
         )
     return CDNOW_FILE
+
+
+# Fixtures that run NUTS (directly or through a real pipeline run).
+FIT_FIXTURES = frozenset({"tiny_run", "tiny_report", "fitted_models"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if FIT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.fit)

@@ -1,4 +1,4 @@
-"""Summary definitions on hand-made customers (DESIGN.md: x, t_x, T, monetary)."""
+"""Summary definitions on hand-made customers (x, t_x, T, monetary as in Fader, Hardie and Lee 2005)."""
 
 from datetime import date
 

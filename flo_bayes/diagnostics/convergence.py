@@ -1,7 +1,10 @@
 """Posterior summaries, sampler statistics and the convergence gate.
 
-The gate (DESIGN.md): R-hat <= 1.01, bulk and tail ESS >= 400 per parameter, no divergences
-and E-BFMI >= 0.3 in every chain. Thresholds come from config. A failed gate is never hidden:
+The gate: R-hat <= 1.01 and bulk and tail ESS >= 400 per parameter (Vehtari, Gelman, Simpson,
+Carpenter and Buerkner 2021, "Rank-normalization, folding, and localization: an improved
+R-hat", Bayesian Analysis 16(2)), no divergences and E-BFMI >= 0.3 in every chain
+(Betancourt 2016, "Diagnosing suboptimal cotangent disintegrations in Hamiltonian Monte
+Carlo"). Thresholds come from config. A failed gate is never hidden:
 the run reports it loudly and marks its exports.
 """
 

@@ -24,7 +24,8 @@ from matplotlib.ticker import MaxNLocator
 
 from flo_bayes.diagnostics.fit_checks import CountCheck, FrequencyRecencyGrid, SpendCheck
 
-# Parameters whose posteriors are strongly correlated (DESIGN.md), shown in pair plots.
+# Parameters whose posteriors are strongly correlated (r with alpha in the BG/NBD; p, q and
+# v in the Gamma-Gamma, which share one spend scale), shown in pair plots.
 CORRELATED_PARAMETERS: dict[str, tuple[str, ...]] = {
     "bgnbd": ("r", "alpha"),
     "gamma_gamma": ("p", "q", "v"),

@@ -29,6 +29,8 @@ from flo_bayes.workflow.fit import save_model
 from flo_bayes.workflow.load import simulate_default_input
 from flo_bayes.workflow.run import run_pipeline
 
+pytestmark = pytest.mark.fit  # real runs with NUTS fits
+
 # Manifest fields that must agree between two runs (timings, dates and memory may not).
 STABLE_MANIFEST_KEYS = (
     "status",

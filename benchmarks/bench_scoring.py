@@ -1,9 +1,9 @@
 """Benchmark of the scoring stage (not a test; run by hand).
 
-    .venv/bin/python tests/predictive/bench_scoring.py [--draws 1000] [--workers 1]
+    .venv/bin/python benchmarks/bench_scoring.py [--draws 1000] [--workers 1]
         [--discount 0.002] [--chunk 2000] [--data ../shared/data/flo_data_20k.csv]
 
-Scores FLO's 19,945 customers (summary built here with the DESIGN.md definitions, analysis
+Scores FLO's 19,945 customers (summary built here with the BG/NBD definitions of x, t_x and T, analysis
 date 2021-06-01, weeks, Gamma-Gamma on all orders) with S population draws scattered 3 %
 around FLO's maximum-likelihood-like values, two horizons (3 and 6 months) and the 6-month
 CLTV. Prints wall time, CPU time and peak resident memory of the process.

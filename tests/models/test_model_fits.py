@@ -11,7 +11,7 @@ from flo_bayes.io.load import prepare_input
 from flo_bayes.simulate import DEFAULT_TRUE_PARAMETERS, simulate_flo_customers, write_flo_csv
 from flo_bayes.workflow.fit import diagnose, fit_models
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # Fader, Hardie & Lee (2005) and Fader & Hardie (2013), CDNOW calibration period, weeks.
 PUBLISHED_CDNOW = {
@@ -76,6 +76,7 @@ def test_simulate_then_fit_recovers_known_parameters(tmp_path):
         assert log_draws.std(ddof=1) <= MAX_LOG_SD, (name, log_draws.std(ddof=1))
 
 
+@pytest.mark.fit
 def test_saved_posteriors_open_with_pymc_marketing_and_arviz(tmp_path):
     import arviz as az
     from pymc_marketing.clv import BetaGeoModel, GammaGammaModel

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from flo_bayes.cli import app
 from flo_bayes.simulate import simulate_population
 
+pytestmark = pytest.mark.fit  # real runs with NUTS fits
+
 REQUIRED_CUSTOMER_COLUMNS = {
     "customer_id",
     "x",
@@ -70,7 +72,7 @@ def test_default_run_without_arguments(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_flo_real_data_run(tmp_path, flo_file):
-    config = Path(__file__).resolve().parents[1] / "configs" / "flo.toml"
+    config = Path(__file__).resolve().parents[2] / "configs" / "flo.toml"
     out = tmp_path / "flo"
     result = CliRunner().invoke(
         app, ["run", "--config", str(config), "--data", str(flo_file), "--out", str(out), "--quiet"]

@@ -12,7 +12,7 @@ from flo_bayes.io.writers import write_frame
 from flo_bayes.simulate import simulate_population
 from flo_bayes.workflow.backtest import run_backtest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _transactions_config() -> Config:
