@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-.venv/bin/ruff check flo_bayes tests scripts
+.venv/bin/ruff check flo_bayes benchmarks tests scripts
 .venv/bin/python -m pytest "$@"
