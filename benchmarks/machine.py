@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
 from datetime import datetime
-from importlib import metadata
 
 PACKAGES = (
     "flo-bayes",
@@ -70,13 +68,9 @@ def load_average() -> tuple[float, float, float] | None:
 
 def package_versions() -> dict[str, str]:
     """Installed versions of the packages that shape the figures."""
-    versions = {"python": sys.version.split()[0]}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    from flo_bayes.runs.manifest import package_versions as versions_of
+
+    return versions_of(PACKAGES)
 
 
 def describe_machine() -> dict:

@@ -9,7 +9,6 @@ after the manifest is final) unless the workload's arguments ask for it.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,7 +91,7 @@ def configured(args: dict):
 
 def run(args: dict, context: WorkerContext) -> dict:
     """Run the whole pipeline once; return total and stage seconds and the gate verdict."""
-    from flo_bayes.runs import RunFolder
+    from flo_bayes.runs import RunFolder, open_run
     from flo_bayes.workflow.run import run_pipeline
 
     import_seconds = context.mark("imports done")
@@ -111,7 +110,7 @@ def run(args: dict, context: WorkerContext) -> dict:
         config_source=str(args.get("config_path") or "built-in defaults"),
     )
     total_seconds = context.mark("pipeline done")
-    manifest = json.loads(folder.manifest.read_text(encoding="utf-8"))
+    manifest = open_run(folder.path).manifest
     convergence = manifest.get("convergence", {})
     return {
         "total_seconds": round(total_seconds, 3),

@@ -41,16 +41,7 @@ def default_tier_campaigns() -> tuple[CampaignConfig, ...]:
 
 
 def classic_flo_target_lists() -> tuple[TargetListConfig, ...]:
-    """FLO's two classic target lists, from ``presets/flo_targets.toml``.
-
-    Returns
-    -------
-    tuple of TargetListConfig
-        ``new_womens_shoe_brand`` (champions and loyal_customers interested in KADIN) and
-        ``mens_kids_discount_40`` (at_risk, cant_loose and new_customers interested in
-        ERKEK or COCUK).
-
-    """
+    """FLO's two classic target lists (see :func:`~flo_bayes.config.segmentation.flo_target_lists`)."""
     return flo_target_lists()
 
 

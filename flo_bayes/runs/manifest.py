@@ -53,10 +53,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def package_versions() -> dict[str, str]:
-    """Installed versions of the packages that shape the results."""
+def package_versions(names: tuple[str, ...] = TRACKED_PACKAGES) -> dict[str, str]:
+    """Installed versions of the packages that shape the results (and Python, the platform)."""
     versions = {"python": sys.version.split()[0], "platform": platform.platform()}
-    for name in TRACKED_PACKAGES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -155,15 +155,19 @@ def run_backtest(
     )
     customers = summary.select("customer_id", "x", "t_x", "T", "gg_n", "gg_mean")
     with manifest.stage("score"):
-        result = score_customers(
-            customers,
-            draws,
-            settings,
-            seed=config.seed,
-            chunk_size=config.prediction.chunk_size,
-            actual_purchases={"holdout": actuals.purchases},
-            actual_value=actuals.spend,
-        )
+
+        def score(population) -> ScoringResult:
+            return score_customers(
+                customers,
+                population,
+                settings,
+                seed=config.seed,
+                chunk_size=config.prediction.chunk_size,
+                actual_purchases={"holdout": actuals.purchases},
+                actual_value=actuals.spend,
+            )
+
+        result = score(draws)
         table = result.table
         report = {
             "data": str(data),
@@ -180,15 +184,7 @@ def run_backtest(
         }
         if shock.active:
             # The same figures without the shared shock, so its effect is visible.
-            plain = score_customers(
-                customers,
-                parameter_draws,
-                settings,
-                seed=config.seed,
-                chunk_size=config.prediction.chunk_size,
-                actual_purchases={"holdout": actuals.purchases},
-                actual_value=actuals.spend,
-            )
+            plain = score(parameter_draws)
             report["without_aggregate_shock"] = backtest_figures(plain, actuals)
         per_customer = summary.select("customer_id", "x", "t_x", "T").with_columns(
             pl.Series("holdout_purchases_actual", actuals.purchases),
