@@ -18,13 +18,14 @@ from benchmarks.plan import FULL, QUICK, build_plan, default_paths
 from benchmarks.runner import WorkloadResult
 from benchmarks.targets import MET, MISSED, evaluate_targets, flo_comparison
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _result(key: str, workload: str, metrics: dict, peak_mb: float) -> WorkloadResult:
     return WorkloadResult(key, workload, ok=True, metrics=metrics, peak_mb=peak_mb)
 
 
+@pytest.mark.fit
 def test_quick_run_prints_and_writes_figures(tmp_path):
     markdown = tmp_path / "BENCHMARKS.md"
     raw = tmp_path / "results.json"
