@@ -112,3 +112,22 @@ def test_campaign_summary_shown_when_present(tiny_run: Path):
 def test_report_refuses_incomplete_folder(tmp_path: Path):
     with pytest.raises(UserInputError):
         build_report(tmp_path)
+
+
+def test_plan_into_a_run_folder_rebuilds_its_report(tiny_run: Path, tmp_path: Path):
+    import json
+    import shutil
+
+    from flo_bayes.config import default_campaigns_config
+    from flo_bayes.workflow.plan import replan
+
+    run = shutil.copytree(tiny_run, tmp_path / "run")
+    (run / "report.html").unlink(missing_ok=True)
+    settings = default_campaigns_config(criterion="cvar", level=0.5)
+    replan(run, settings)
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["campaign_plan"]["replanned"] is True
+    assert manifest["config"]["campaigns"]["criterion"] == "cvar"
+    assert manifest["report"]["built"] is True
+    html = (run / "report.html").read_text(encoding="utf-8")
+    assert "cvar" in html.lower()
