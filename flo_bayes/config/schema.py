@@ -180,8 +180,8 @@ class ConvergenceGate(Section):
     """
 
     r_hat_max: Annotated[float, Field(ge=1.0, le=2.0)] = 1.01
-    ess_bulk_min: Annotated[float, Field(ge=0)] = 400
-    ess_tail_min: Annotated[float, Field(ge=0)] = 400
+    ess_bulk_min: Annotated[float, Field(ge=0)] = 400.0
+    ess_tail_min: Annotated[float, Field(ge=0)] = 400.0
     max_divergences: Annotated[int, Field(ge=0)] = 0
     e_bfmi_min: Annotated[float, Field(ge=0)] = 0.3
 

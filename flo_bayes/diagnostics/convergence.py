@@ -168,6 +168,6 @@ def _check(target: str, name: str, value: float, op: str, threshold: float) -> d
         "target": target,
         "check": name,
         "value": float(value),
-        "rule": f"{op} {threshold}",
+        "rule": f"{op} {threshold:g}",  # 400 and 400.0 read the same
         "passed": ok,
     }
