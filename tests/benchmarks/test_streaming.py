@@ -98,6 +98,7 @@ def _load_script():
     return module
 
 
+@pytest.mark.slow  # runs the benchmark script end to end
 def test_benchmark_script_smoke(tmp_path, capsys):
     bench = _load_script()
     md = tmp_path / "bench.md"

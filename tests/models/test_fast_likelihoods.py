@@ -34,6 +34,7 @@ def _compare(library, fast, n_points=5, seed=1):
         np.testing.assert_allclose(g_fast(point), g_lib(point), rtol=1e-8)
 
 
+@pytest.mark.fit  # builds and evaluates the library models' graphs
 def test_grouped_bgnbd_equals_library():
     data = _bgnbd_data()
     priors = bgnbd_priors(BetaGeoPriors(), "weeks")
@@ -45,6 +46,7 @@ def test_grouped_bgnbd_equals_library():
     assert fast.id == library.id  # same model identity: BetaGeoModel.load opens its files
 
 
+@pytest.mark.fit
 def test_grouped_gamma_gamma_equals_library():
     rng = np.random.default_rng(3)
     n = 2000
