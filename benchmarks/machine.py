@@ -6,21 +6,11 @@ import os
 import platform
 from datetime import datetime
 
-PACKAGES = (
-    "flo-bayes",
-    "pymc-marketing",
-    "pymc",
-    "pytensor",
-    "nutpie",
-    "numba",
-    "arviz",
-    "numpy",
-    "scipy",
-    "polars",
-    "pandas",
-    "xarray",
-    "lifetimes",
-)
+from flo_bayes.runs.manifest import TRACKED_PACKAGES
+from flo_bayes.runs.manifest import package_versions as versions_of
+
+# The packages a run's manifest records, and those only the benchmarks use.
+PACKAGES = (*TRACKED_PACKAGES, "numba", "lifetimes")
 
 
 def cpu_model() -> str:
@@ -68,8 +58,6 @@ def load_average() -> tuple[float, float, float] | None:
 
 def package_versions() -> dict[str, str]:
     """Installed versions of the packages that shape the figures."""
-    from flo_bayes.runs.manifest import package_versions as versions_of
-
     return versions_of(PACKAGES)
 
 
