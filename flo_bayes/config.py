@@ -156,6 +156,15 @@ class BetaGeoPriors(_Section):
     b: LogNormalPrior = LogNormalPrior(median=3.0, log_sd=1.5)
 
 
+class ParetoNBDPriors(_Section):
+    """Priors of the Pareto/NBD model; ``alpha_days`` and ``beta_days`` are in days."""
+
+    r: LogNormalPrior = LogNormalPrior(median=1.0, log_sd=1.5)
+    alpha_days: LogNormalPrior = LogNormalPrior(median=70.0, log_sd=2.0)
+    s: LogNormalPrior = LogNormalPrior(median=1.0, log_sd=1.5)
+    beta_days: LogNormalPrior = LogNormalPrior(median=100.0, log_sd=2.0)
+
+
 class GammaGammaPriors(_Section):
     """Priors of the Gamma-Gamma model; ``v`` carries the currency scale."""
 
@@ -168,6 +177,7 @@ class PriorSettings(_Section):
     """Priors of both models."""
 
     bgnbd: BetaGeoPriors = BetaGeoPriors()
+    pnbd: ParetoNBDPriors = ParetoNBDPriors()
     gamma_gamma: GammaGammaPriors = GammaGammaPriors()
 
 
@@ -210,6 +220,18 @@ class OutputSettings(_Section):
     )
 
 
+class ModelConfig(_Section):
+    """Which purchase model to fit (``[model]``).
+
+    ``bgnbd``, ``mbgnbd`` (BG/NBD with dropout possible at time 0) or ``pnbd``
+    (Pareto/NBD); ``compare`` fits all three and picks one by PSIS-LOO
+    (:func:`flo_bayes.models.comparison.compare_purchase_models`). MBG/NBD uses the
+    ``[priors.bgnbd]`` priors, Pareto/NBD ``[priors.pnbd]``.
+    """
+
+    purchase: Literal["bgnbd", "mbgnbd", "pnbd", "compare"] = "bgnbd"
+
+
 class Config(_Section):
     """The whole run configuration."""
 
@@ -218,6 +240,7 @@ class Config(_Section):
     analysis: AnalysisSettings = AnalysisSettings()
     prediction: PredictionSettings = PredictionSettings()
     priors: PriorSettings = PriorSettings()
+    model: ModelConfig = ModelConfig()
     sampler: SamplerSettings = SamplerSettings()
     convergence: ConvergenceGate = ConvergenceGate()
     segmentation: SegmentationConfig = SegmentationConfig(target_lists=classic_flo_target_lists())
