@@ -28,12 +28,11 @@ purchases is capped by a beta-geometric ``G`` with ``p ~ Beta(a, b + x)`` integr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 from scipy.special import expit, gammaln, hyp2f1
 
-from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
 from flo_bayes.models.protocol import (
     ParameterDraws,
     PurchaseModel,
@@ -41,6 +40,8 @@ from flo_bayes.models.protocol import (
     check_horizon_list,
     poisson_paths,
 )
+
+MIN_DROPOUT_PROBABILITY = 1e-12
 
 
 def dropout_cap(
@@ -106,7 +107,10 @@ class BetaGeo(PurchaseModel):
 
     def model_class(self, grouped: bool) -> type:
         """``FastBetaGeoModel`` (grouped) or pymc-marketing's ``BetaGeoModel``."""
+        # imported here: the predictive core uses this module without PyMC
         from pymc_marketing.clv import BetaGeoModel
+
+        from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
 
         return FastBetaGeoModel if grouped else BetaGeoModel
 
@@ -180,19 +184,25 @@ class BetaGeo(PurchaseModel):
     def _dropped_at_zero(self, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return np.zeros(p.shape, dtype=bool)
 
-    def simulate(self, theta: Mapping[str, float], T: np.ndarray, rng: np.random.Generator):
-        """Histories of new customers: Poisson arrivals on ``(0, T]``, dropout after purchases."""
+    def simulate(self, theta, T, rng, *, recency=True):
+        """Histories of new customers: Poisson arrivals on ``(0, T]``, dropout after purchases.
+
+        ``theta`` values and ``T`` broadcast (e.g. ``(S, 1)`` draws against ``(N,)`` windows);
+        without ``recency`` only ``x`` is drawn and ``t_x`` is returned as None.
+        """
         T = np.asarray(T, dtype=np.float64)
-        lam = rng.gamma(theta["r"], 1.0 / theta["alpha"], T.shape)
-        p = rng.beta(theta["a"], theta["b"], T.shape)
+        shape = np.broadcast_shapes(*(np.shape(theta[k]) for k in self.parameters), T.shape)
+        lam = rng.gamma(shape=theta["r"], scale=1.0 / np.asarray(theta["alpha"]), size=shape)
+        # numpy's geometric sampler rejects p = 0, which a Beta draw with tiny a can give
+        p = np.clip(rng.beta(theta["a"], theta["b"], size=shape), MIN_DROPOUT_PROBABILITY, 1.0)
         m = rng.poisson(lam * T)
-        # purchases made before the dropout: geometric on 1, 2, ... (failures before it)
-        g = rng.geometric(np.clip(p, 1e-300, 1.0))
-        x = np.minimum(m, g)
+        # the purchase after which the customer drops out (1 = right after the first repeat)
+        x = np.minimum(m, rng.geometric(p))
         x = np.where(self._dropped_at_zero(p, rng), 0, x)
-        t_x = sorted_uniform_order_statistic(rng, x, m, T)
+        if not recency:
+            return x, None
+        t_x = sorted_uniform_order_statistic(rng, x, m, np.broadcast_to(T, shape))
         return x.astype(np.float64), t_x
 
 
 BGNBD = BetaGeo()
-

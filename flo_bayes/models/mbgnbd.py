@@ -155,7 +155,11 @@ class ModifiedBetaGeo(BetaGeo):
         """``E[X(t)]`` of a new customer."""
         t = np.asarray(t, dtype=np.float64)
         r, alpha, a, b = (theta[k] for k in ("r", "alpha", "a", "b"))
-        return (a + b) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + 1, a + b, t / (alpha + t)))
+        return (
+            (a + b)
+            / (a - 1)
+            * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + 1, a + b, t / (alpha + t)))
+        )
 
     def _b_posterior(self, theta: ParameterDraws, x: np.ndarray) -> np.ndarray:
         return theta.column("b") + x + 1

@@ -38,7 +38,6 @@ from flo_bayes.models.protocol import (
     PurchaseModel,
     as_histories,
     check_horizon_list,
-    poisson_paths,
 )
 
 
@@ -78,7 +77,9 @@ class FastParetoNBDModel(ParetoNBDModel):
             dist = ParetoNBD.dist(r=r, alpha=alpha, s=s, beta=beta, T=triples[:, 2])
             logp = pm.logp(dist, np.stack([triples[:, 1], triples[:, 0]], axis=1))
             total = (counts * logp).sum()
-            extra = self.extra_log_likelihood(triples, counts, {"r": r, "alpha": alpha, "s": s, "beta": beta})
+            extra = self.extra_log_likelihood(
+                triples, counts, {"r": r, "alpha": alpha, "s": s, "beta": beta}
+            )
             if extra is not None:
                 total = total + extra
             pm.Potential("recency_frequency", total)
@@ -187,18 +188,19 @@ class ParetoNBDPurchaseModel(PurchaseModel):
             previous = now
         return np.stack([counts[np.searchsorted(breaks, hk)] for hk in h])
 
-    def simulate(self, theta: Mapping[str, float], T: np.ndarray, rng: np.random.Generator):
-        """Histories of new customers observed for ``T``."""
+    def simulate(self, theta, T, rng, *, recency=True):
+        """Histories of new customers observed for ``T`` (``theta`` and ``T`` broadcast)."""
         T = np.asarray(T, dtype=np.float64)
-        lam = rng.gamma(theta["r"], 1.0 / theta["alpha"], T.shape)
-        mu = rng.gamma(theta["s"], 1.0 / theta["beta"], T.shape)
-        window = np.minimum(rng.standard_exponential(T.shape) / mu, T)
+        shape = np.broadcast_shapes(*(np.shape(theta[k]) for k in self.parameters), T.shape)
+        lam = rng.gamma(theta["r"], 1.0 / np.asarray(theta["alpha"]), shape)
+        mu = rng.gamma(theta["s"], 1.0 / np.asarray(theta["beta"]), shape)
+        window = np.minimum(rng.standard_exponential(shape) / mu, T)
         x = rng.poisson(lam * window)
+        if not recency:
+            return x, None
         # the last of x uniform arrival times on the active window
-        t_x = np.where(x > 0, window * rng.random(T.shape) ** (1.0 / np.maximum(x, 1)), 0.0)
+        t_x = np.where(x > 0, window * rng.random(shape) ** (1.0 / np.maximum(x, 1)), 0.0)
         return x.astype(np.float64), t_x
 
 
 PNBD = ParetoNBDPurchaseModel()
-
-

@@ -181,14 +181,21 @@ class PurchaseModel(ABC):
 
     @abstractmethod
     def simulate(
-        self, theta: Mapping[str, float], T: np.ndarray, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Simulate calibration histories ``(x, t_x)`` of new customers observed for ``T``."""
+        self,
+        theta: Mapping[str, Any],
+        T: np.ndarray,
+        rng: np.random.Generator,
+        *,
+        recency: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Simulate calibration histories ``(x, t_x)`` of new customers observed for ``T``.
+
+        ``theta`` values (floats, or ``(S, 1)`` draws) broadcast against ``T``; the result has
+        the broadcast shape. With ``recency=False`` only ``x`` is drawn (``t_x`` is None).
+        """
 
 
-def as_histories(
-    x: object, t_x: object, T: object
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def as_histories(x: object, t_x: object, T: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate customer histories: finite 1-D, same length, ``0 <= t_x <= T``, ``x >= 0``."""
     arrays = [np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (x, t_x, T)]
     names = ("x", "t_x", "T")
