@@ -10,7 +10,8 @@ first purchase), so a customer with ``x = 0`` may already be gone. With
 * ``P(alive) = 1 / (1 + a / (b + x) ((alpha + T) / (alpha + t_x))**(r + x))``.
 * ``E[N(T, T+t] | alive] = (a + b + x) / (a - 1) (1 - ((alpha + T) / (alpha + T + t))**(r + x)
   2F1(r + x, b + x + 1; a + b + x; t / (alpha + T + t)))``; a new customer's expected
-  repeats are ``(a + b) / (a - 1) (1 - (alpha / (alpha + t))**r 2F1(r, b + 1; a + b; t / (alpha + t)))``.
+  repeats are ``b / (a - 1) (1 - (alpha / (alpha + t))**r 2F1(r, b + 1; a + b; t / (alpha + t)))``
+(the ``x = T = 0`` case times P(alive) ``= b / (a + b)`` after the time-0 coin).
 
 An alive customer has survived ``x + 1`` coin flips, so ``p | alive ~ Beta(a, b + x + 1)``;
 predictive draws are otherwise those of the BG/NBD (:class:`flo_bayes.models.bgnbd.BetaGeo`).
@@ -156,7 +157,7 @@ class ModifiedBetaGeo(BetaGeo):
         t = np.asarray(t, dtype=np.float64)
         r, alpha, a, b = (theta[k] for k in ("r", "alpha", "a", "b"))
         return (
-            (a + b)
+            b
             / (a - 1)
             * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + 1, a + b, t / (alpha + t)))
         )
