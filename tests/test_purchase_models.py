@@ -190,3 +190,18 @@ def test_pareto_nbd_log_likelihood_at_published_mle(cdnow_file):
     assert purchase_model("bgnbd").log_likelihood(bg, x, t_x, T).sum() == pytest.approx(
         -9582.4, abs=0.05
     )
+
+
+def test_model_config_key():
+    from pydantic import ValidationError
+
+    from flo_bayes.config import Config
+    from flo_bayes.errors import ConfigError
+    from flo_bayes.stages import fit_and_diagnose
+
+    assert Config().model.purchase == "bgnbd"
+    assert Config(model={"purchase": "compare"}).model.purchase == "compare"
+    with pytest.raises(ValidationError):
+        Config(model={"purchase": "bgbb"})
+    with pytest.raises(ConfigError, match="not yet carried through prediction"):
+        fit_and_diagnose(None, Config(model={"purchase": "pnbd"}), None)
