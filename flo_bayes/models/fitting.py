@@ -13,12 +13,13 @@ import polars as pl
 from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
 from flo_bayes.config import SamplerSettings
+from flo_bayes.models.bgnbd import BGNBD
 from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
 from flo_bayes.models.fast_gamma_gamma import FastGammaGammaModel
 from flo_bayes.models.priors import ResolvedPrior
 from flo_bayes.models.protocol import PurchaseModel
 
-BGNBD_PARAMETERS = ("r", "alpha", "a", "b")
+BGNBD_PARAMETERS = BGNBD.parameters  # ("r", "alpha", "a", "b"), owned by models.bgnbd
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
 
 

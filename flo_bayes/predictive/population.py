@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from flo_bayes.models.bgnbd import BGNBD
 from flo_bayes.models.protocol import ParameterDraws
 from flo_bayes.predictive._validation import as_1d
 
-BGNBD_PARAMETERS = ("r", "alpha", "a", "b")
+BGNBD_PARAMETERS = BGNBD.parameters  # ("r", "alpha", "a", "b"), owned by models.bgnbd
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
 
 
