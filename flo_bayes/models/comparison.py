@@ -50,7 +50,8 @@ class ModelComparison:
         One row per model: ``model``, ``label``, ``elpd_loo``, ``se``, ``p_loo``,
         ``elpd_diff`` (to the best), ``diff_se``, ``within_rule``, ``pareto_k_good``,
         ``pareto_k_bad`` (good threshold < k <= 1), ``pareto_k_very_bad`` (k > 1),
-        ``pareto_k_threshold``, ``picked``; best ``elpd_loo`` first.
+        ``pareto_k_threshold``, ``r_hat_max`` and ``ess_bulk_min`` (convergence of the fit
+        behind the row), ``picked``; best ``elpd_loo`` first.
     picked : str
         Registry name of the picked model.
     rule : str
@@ -117,6 +118,8 @@ def compare_purchase_models(
     """
     from arviz_stats import loo
 
+    from flo_bayes.diagnostics.convergence import posterior_summary
+
     if not fits:
         raise ValueError("compare_purchase_models needs at least one fitted model")
     names = [fit.model.name for fit in fits]
@@ -128,6 +131,10 @@ def compare_purchase_models(
         k = np.asarray(result.pareto_k).reshape(-1)
         good = float(result.good_k)
         pointwise[fit.model.name] = np.asarray(result.elpd_i).reshape(-1)
+        posterior = fit.posterior
+        if hasattr(posterior, "posterior"):
+            posterior = posterior.posterior.to_dataset()
+        convergence = posterior_summary(fit.model.name, posterior, fit.model.parameters)
         rows.append(
             {
                 "model": fit.model.name,
@@ -140,6 +147,9 @@ def compare_purchase_models(
                 "pareto_k_bad": int(((k > good) & (k <= 1.0)).sum()),
                 "pareto_k_very_bad": int((k > 1.0).sum()),
                 "pareto_k_threshold": good,
+                # a comparison is only as good as the fits behind it
+                "r_hat_max": float(convergence["r_hat"].max()),
+                "ess_bulk_min": float(convergence["ess_bulk"].min()),
             }
         )
     best = max(rows, key=lambda row: row["elpd_loo"])["model"]
@@ -165,6 +175,8 @@ def compare_purchase_models(
         "pareto_k_bad",
         "pareto_k_very_bad",
         "pareto_k_threshold",
+        "r_hat_max",
+        "ess_bulk_min",
         "picked",
     ]
     table = pl.DataFrame(rows).select(columns).sort("elpd_loo", descending=True)
