@@ -138,6 +138,15 @@ class BetaGeoPriors(Section):
     b: LogNormalPrior = LogNormalPrior(median=3.0, log_sd=1.5)
 
 
+class ParetoNBDPriors(Section):
+    """Priors of the Pareto/NBD model; ``alpha_days`` and ``beta_days`` are in days."""
+
+    r: LogNormalPrior = LogNormalPrior(median=1.0, log_sd=1.5)
+    alpha_days: LogNormalPrior = LogNormalPrior(median=70.0, log_sd=2.0)
+    s: LogNormalPrior = LogNormalPrior(median=1.0, log_sd=1.5)
+    beta_days: LogNormalPrior = LogNormalPrior(median=100.0, log_sd=2.0)
+
+
 class GammaGammaPriors(Section):
     """Priors of the Gamma-Gamma model; ``v`` carries the currency scale."""
 
@@ -150,6 +159,7 @@ class PriorSettings(Section):
     """Priors of both models."""
 
     bgnbd: BetaGeoPriors = BetaGeoPriors()
+    pnbd: ParetoNBDPriors = ParetoNBDPriors()
     gamma_gamma: GammaGammaPriors = GammaGammaPriors()
 
 
@@ -198,6 +208,18 @@ class OutputSettings(Section):
     )
 
 
+class ModelConfig(Section):
+    """Which purchase model to fit (``[model]``).
+
+    ``bgnbd``, ``mbgnbd`` (BG/NBD with dropout possible at time 0) or ``pnbd``
+    (Pareto/NBD); ``compare`` fits all three and picks one by PSIS-LOO
+    (:func:`flo_bayes.models.comparison.compare_purchase_models`). MBG/NBD uses the
+    ``[priors.bgnbd]`` priors, Pareto/NBD ``[priors.pnbd]``.
+    """
+
+    purchase: Literal["bgnbd", "mbgnbd", "pnbd", "compare"] = "bgnbd"
+
+
 class Config(Section):
     """The whole run configuration."""
 
@@ -206,6 +228,7 @@ class Config(Section):
     analysis: AnalysisSettings = AnalysisSettings()
     prediction: PredictionSettings = PredictionSettings()
     priors: PriorSettings = PriorSettings()
+    model: ModelConfig = ModelConfig()
     sampler: SamplerSettings = SamplerSettings()
     convergence: ConvergenceGate = ConvergenceGate()
     segmentation: SegmentationConfig = Field(default_factory=SegmentationConfig)

@@ -3,15 +3,14 @@
 Each check compares what the customers did with what the fitted model says they would do,
 with the model's answer given per posterior draw so that its spread can be drawn as a band.
 
-* :func:`simulate_repeat_purchases` -- the "period transactions" check (Fader, Hardie & Lee
+* :func:`period_transactions_check` -- the "period transactions" check (Fader, Hardie & Lee
   2005, fig. 2): for each customer's own observation window ``T`` and each posterior draw,
-  draw ``lambda ~ Gamma(r, alpha)`` and ``p ~ Beta(a, b)`` and simulate the number of repeat
-  purchases ``min(N, G)`` with ``N ~ Poisson(lambda T)`` and ``G ~ Geometric(p)`` on
-  {1, 2, ...} (dropout only after a repeat purchase). Histograms of the simulated counts give
+  the purchase model's :meth:`~flo_bayes.models.protocol.PurchaseModel.simulate` draws the
+  number of repeat purchases of a new customer (BG/NBD by default, :func:`simulate_repeat_purchases`). Histograms of the simulated counts give
   the posterior-predictive distribution of ``x`` to hold against the observed one.
 * :func:`frequency_recency_grid` -- expected purchases in a horizon and P(alive) over a grid
   of ``(x, t_x)`` for one ``T``, averaged over posterior draws (uses
-  :mod:`flo_bayes.predictive.expected`).
+  the purchase model's closed forms).
 * :func:`simulate_mean_spend` -- the Gamma-Gamma check: per draw, ``nu ~ Gamma(q, v)`` and a
   customer's mean of ``n`` purchase values ``~ Gamma(p n, n nu)``, to hold against the observed
   mean spend per purchase.
@@ -26,12 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flo_bayes.predictive.expected import expected_purchases, probability_alive
+from flo_bayes.models.bgnbd import BGNBD
+from flo_bayes.models.protocol import ParameterDraws, PurchaseModel
 from flo_bayes.predictive.population import PopulationDraws
 
-# Smallest dropout probability handed to numpy's geometric sampler (it rejects p = 0, which a
-# Beta draw with a small shape can underflow to).
-_MIN_DROPOUT_PROBABILITY = 1e-12
+
+def _purchase_draws(draws: PopulationDraws | ParameterDraws) -> ParameterDraws:
+    return draws if isinstance(draws, ParameterDraws) else draws.purchase_draws()
 
 
 @dataclass(frozen=True)
@@ -83,15 +83,12 @@ def simulate_repeat_purchases(
         ``(S, N)`` int64 simulated repeat-purchase counts.
 
     """
-    r, alpha, a, b = (np.asarray(v, dtype=np.float64)[:, None] for v in (r, alpha, a, b))
-    T = np.asarray(T, dtype=np.float64)[None, :]
-    shape = (r.shape[0], T.shape[1])
-    rate = rng.gamma(shape=r, scale=1.0 / alpha, size=shape)
-    dropout = np.clip(rng.beta(a, b, size=shape), _MIN_DROPOUT_PROBABILITY, 1.0)
-    purchases = rng.poisson(rate * T)
-    # The purchase after which the customer drops out (1 = right after the first repeat).
-    last_possible = rng.geometric(dropout)
-    return np.minimum(purchases, last_possible)
+    theta = {
+        name: np.asarray(v, dtype=np.float64)[:, None]
+        for name, v in zip(BGNBD.parameters, (r, alpha, a, b), strict=True)
+    }
+    x, _ = BGNBD.simulate(theta, np.asarray(T, dtype=np.float64)[None, :], rng, recency=False)
+    return x
 
 
 def count_bins(counts: np.ndarray, n_bins: int) -> np.ndarray:
@@ -125,13 +122,14 @@ def period_transactions_check(
     rng: np.random.Generator,
     *,
     max_count: int | None = None,
+    model: PurchaseModel = BGNBD,
 ) -> CountCheck:
     """Observed vs posterior-predictive distribution of repeat purchases.
 
     Parameters
     ----------
-    draws : PopulationDraws
-        ``S`` posterior draws (only the BG/NBD parameters are used).
+    draws : PopulationDraws or ParameterDraws
+        ``S`` posterior draws of ``model``'s parameters.
     x : numpy.ndarray
         ``(N,)`` observed repeat purchases.
     T : numpy.ndarray
@@ -141,6 +139,8 @@ def period_transactions_check(
     max_count : int, optional
         Counts at or above this form the last bin; default: the observed 97.5 % quantile of
         ``x`` (at least 3, at most 30), so the open bin stays small.
+    model : PurchaseModel, optional
+        The purchase model whose :meth:`~PurchaseModel.simulate` draws the counts (BG/NBD).
 
     Returns
     -------
@@ -152,7 +152,11 @@ def period_transactions_check(
     if max_count is None:
         max_count = int(np.clip(np.ceil(np.quantile(x, 0.975)), 3, 30)) if x.size else 3
     n_bins = max_count + 1
-    simulated = simulate_repeat_purchases(draws.r, draws.alpha, draws.a, draws.b, T, rng)
+    theta = _purchase_draws(draws)
+    columns = {name: theta.column(name) for name in model.parameters}
+    simulated, _ = model.simulate(
+        columns, np.asarray(T, dtype=np.float64)[None, :], rng, recency=False
+    )
     labels = [str(k) for k in range(max_count)] + [f"{max_count}+"]
     return CountCheck(labels, count_bins(x, n_bins), count_bins(simulated, n_bins))
 
@@ -190,6 +194,7 @@ class FrequencyRecencyGrid:
 def frequency_recency_grid(
     draws: PopulationDraws,
     *,
+    model: PurchaseModel = BGNBD,
     max_x: int,
     T: float,
     horizon: float,
@@ -199,8 +204,10 @@ def frequency_recency_grid(
 
     Parameters
     ----------
-    draws : PopulationDraws
+    draws : PopulationDraws or ParameterDraws
         Posterior draws.
+    model : PurchaseModel, optional
+        Whose P(alive) and expectations are evaluated (BG/NBD).
     max_x : int
         Largest repeat-purchase count on the grid (rows ``0 .. max_x``).
     T : float
@@ -221,8 +228,9 @@ def frequency_recency_grid(
     grid_x, grid_r = np.meshgrid(xs, recency, indexing="ij")
     flat_x, flat_r = grid_x.ravel(), grid_r.ravel()
     flat_T = np.full_like(flat_x, float(T))
-    alive = probability_alive(draws, flat_x, flat_r, flat_T).mean(axis=0)
-    expected = expected_purchases(draws, flat_x, flat_r, flat_T, horizon).mean(axis=0)
+    theta = _purchase_draws(draws)
+    alive = model.probability_alive(theta, flat_x, flat_r, flat_T).mean(axis=0)
+    expected = model.expected_purchases(theta, flat_x, flat_r, flat_T, horizon).mean(axis=0)
     impossible = (flat_x == 0) & (flat_r > 0)
     alive = np.where(impossible, np.nan, alive).reshape(grid_x.shape)
     expected = np.where(impossible, np.nan, expected).reshape(grid_x.shape)

@@ -13,11 +13,13 @@ import polars as pl
 from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
 from flo_bayes.config import SamplerSettings
+from flo_bayes.models.bgnbd import BGNBD
 from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
 from flo_bayes.models.fast_gamma_gamma import FastGammaGammaModel
 from flo_bayes.models.priors import ResolvedPrior
+from flo_bayes.models.protocol import PurchaseModel
 
-BGNBD_PARAMETERS = ("r", "alpha", "a", "b")
+BGNBD_PARAMETERS = BGNBD.parameters  # ("r", "alpha", "a", "b"), owned by models.bgnbd
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
 
 
@@ -110,6 +112,45 @@ def fit_bgnbd(
     model_class = FastBetaGeoModel if settings.likelihood == "grouped" else BetaGeoModel
     model = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
     return _fit(model, bgnbd_data(summary), settings, seed)
+
+
+def fit_purchase_model(
+    model: PurchaseModel,
+    summary: pl.DataFrame,
+    priors: dict[str, ResolvedPrior],
+    settings: SamplerSettings,
+    seed: int,
+):
+    """Fit purchase model ``model`` (BG/NBD, MBG/NBD or Pareto/NBD) with NUTS.
+
+    Parameters
+    ----------
+    model : PurchaseModel
+        From :func:`flo_bayes.models.registry.purchase_model`.
+    summary : polars.DataFrame
+        Customer summary with ``customer_id``, ``x``, ``t_x``, ``T``.
+    priors : dict of str to ResolvedPrior
+        From :func:`flo_bayes.models.priors.purchase_priors`.
+    settings : SamplerSettings
+        NUTS settings (``likelihood = "grouped"`` uses the model's grouped likelihood).
+    seed : int
+        Sampler seed.
+
+    Returns
+    -------
+    pymc_marketing.clv.CLVModel
+        The fitted pymc-marketing model (grouped subclass or library class).
+
+    """
+    model_class = model.model_class(settings.likelihood == "grouped")
+    fitted = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
+    if model.name == "pnbd":
+        # ParetoNBDModel.fit defaults to MAP; "mcmc" also installs its hyp2f1-gradient rewrite.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            fitted.fit(bgnbd_data(summary), method="mcmc", **sampler_kwargs(settings, seed))
+        return fitted
+    return _fit(fitted, bgnbd_data(summary), settings, seed)
 
 
 def fit_gamma_gamma(

@@ -19,7 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 from pymc_extras.prior import Prior
 
-from flo_bayes.config import BetaGeoPriors, GammaGammaPriors, LogNormalPrior
+from flo_bayes.config import (
+    BetaGeoPriors,
+    GammaGammaPriors,
+    LogNormalPrior,
+    ParetoNBDPriors,
+    PriorSettings,
+)
 from flo_bayes.units import days_per_unit
 
 
@@ -77,6 +83,24 @@ def bgnbd_priors(config: BetaGeoPriors, time_unit: str) -> dict[str, ResolvedPri
         "a": _resolve("a", config.a),
         "b": _resolve("b", config.b),
     }
+
+
+def pnbd_priors(config: ParetoNBDPriors, time_unit: str) -> dict[str, ResolvedPrior]:
+    """Resolve the Pareto/NBD priors into the model's time unit (keys ``r, alpha, s, beta``)."""
+    per_day = 1.0 / days_per_unit(time_unit)
+    return {
+        "r": _resolve("r", config.r),
+        "alpha": _resolve("alpha", config.alpha_days, per_day),
+        "s": _resolve("s", config.s),
+        "beta": _resolve("beta", config.beta_days, per_day),
+    }
+
+
+def purchase_priors(model_name: str, config: PriorSettings, time_unit: str) -> dict:
+    """Resolved priors of purchase model ``model_name`` (MBG/NBD shares the BG/NBD's)."""
+    if model_name == "pnbd":
+        return pnbd_priors(config.pnbd, time_unit)
+    return bgnbd_priors(config.bgnbd, time_unit)
 
 
 def gamma_gamma_priors(

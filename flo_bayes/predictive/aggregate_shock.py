@@ -37,9 +37,8 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy.special import roots_jacobi
 
-from flo_bayes.predictive.draws import dropout_cap
+from flo_bayes.models.bgnbd import BGNBD, dropout_cap
 
 ShockStatus = Literal["estimated", "fixed", "off", "not_estimated"]
 
@@ -50,7 +49,6 @@ MIN_EXPECTED_PER_BLOCK = 20.0
 SIMULATION_REPLICATES = 200
 MAX_SIMULATED_CUSTOMERS = 20_000
 """The model variance of block totals is simulated on a random subset this large, then scaled."""
-QUADRATURE_NODES = 64
 SIGMA_GRID = np.linspace(0.0, 1.5, 3001)
 
 
@@ -167,10 +165,8 @@ class AggregateShock:
 def expected_repeats(t: np.ndarray, r: float, alpha: float, a: float, b: float) -> np.ndarray:
     """BG/NBD expected repeat purchases of a new customer in ``(0, t]``, ``E[X(t)]``.
 
-    Uses ``E[X(t) | lambda, p] = (1 - exp(-lambda p t)) / p`` integrated over
-    ``lambda ~ Gamma(r, alpha)`` in closed form and over ``p ~ Beta(a, b)`` by Gauss-Jacobi
-    quadrature, which stays accurate where the hypergeometric form is not (``a`` near 1, or
-    ``a`` tiny and ``b`` in the hundreds as on FLO).
+    The closed form of :meth:`flo_bayes.models.bgnbd.BetaGeo.expected_repeats_new`
+    (FHL 2005 eq. 9; see that module for why the hypergeometric form is the accurate one).
 
     Parameters
     ----------
@@ -185,13 +181,7 @@ def expected_repeats(t: np.ndarray, r: float, alpha: float, a: float, b: float) 
         ``E[X(t)]`` with the shape of ``t``.
 
     """
-    t = np.asarray(t, dtype=np.float64)
-    nodes, weights = roots_jacobi(QUADRATURE_NODES, b - 1.0, a - 1.0)
-    p = 0.5 * (1.0 + nodes)
-    weights = weights / weights.sum()
-    pt = np.multiply.outer(t, p)
-    per_p = -np.expm1(-r * np.log1p(pt / alpha)) / p
-    return per_p @ weights
+    return BGNBD.expected_repeats_new({"r": r, "alpha": alpha, "a": a, "b": b}, t)
 
 
 def _block_counts(

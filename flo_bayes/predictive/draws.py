@@ -59,6 +59,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaln, expit
 
+from flo_bayes.models.bgnbd import dropout_cap
 from flo_bayes.predictive._validation import (
     check_history,
     check_horizons,
@@ -130,33 +131,6 @@ def mixture_probability_alive(
     log_alive, log_dead = alive_mixture_log_weights(draws, x, t_x, T)
     with np.errstate(invalid="ignore"):
         return np.where(np.isneginf(log_dead), 1.0, expit(log_alive - log_dead))
-
-
-def dropout_cap(
-    rng: np.random.Generator, arrivals: np.ndarray, a: np.ndarray, b_x: np.ndarray
-) -> np.ndarray:
-    """Return ``min(G, arrivals)`` with ``G`` beta-geometric, ``p ~ Beta(a, b_x)`` integrated out.
-
-    ``arrivals`` holds the number of purchase opportunities (``M`` at the longest breakpoint);
-    ``a`` and ``b_x`` broadcast against it. Walks purchase by purchase over the entries that
-    still have arrivals left and have not dropped out, so the cost is one uniform per
-    simulated purchase.
-    """
-    cap = np.zeros(arrivals.shape, dtype=np.int64)
-    cap_flat = cap.reshape(-1)
-    active = np.flatnonzero(arrivals)
-    a_act = np.broadcast_to(a, arrivals.shape).reshape(-1)[active]
-    b_act = np.broadcast_to(b_x, arrivals.shape).reshape(-1)[active]
-    m_act = arrivals.reshape(-1)[active]
-    j = 1
-    while active.size:
-        cap_flat[active] = j  # purchase j is made
-        more = m_act > j
-        active, a_act, b_act, m_act = active[more], a_act[more], b_act[more], m_act[more]
-        stay = rng.random(active.size) * (a_act + b_act + (j - 1)) < b_act + (j - 1)
-        active, a_act, b_act, m_act = active[stay], a_act[stay], b_act[stay], m_act[stay]
-        j += 1
-    return cap
 
 
 def _draw_nu(

@@ -12,7 +12,8 @@ subset ("chunk") of customers: the result for a customer never depends on the ot
 
 Formulas
 --------
-BG/NBD (Fader, Hardie & Lee 2005; 2008 note on P(alive)):
+BG/NBD (Fader, Hardie & Lee 2005; 2008 note on P(alive)); the math lives in
+:mod:`flo_bayes.models.bgnbd` and is called from here:
 
 * ``P(alive | x, t_x, T) = 1 / (1 + [x > 0] * a / (b + x - 1)
   * ((alpha + T) / (alpha + t_x))**(r + x))``
@@ -46,8 +47,8 @@ customer for the same accuracy. With ``d == 0`` the result is exactly ``E(h)``.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, hyp2f1
 
+from flo_bayes.models.bgnbd import BGNBD
 from flo_bayes.predictive._validation import (
     check_history,
     check_positive_scalar,
@@ -78,9 +79,7 @@ def probability_alive(
 
     """
     x, t_x, T = check_history(x, t_x, T)
-    r, alpha, a, b = draws.bgnbd_columns()
-    log_div = (r + x) * np.log((alpha + T) / (alpha + t_x)) + np.log(a / (b + np.maximum(x, 1) - 1))
-    return np.where(x == 0, 1.0, expit(-log_div))
+    return BGNBD.probability_alive(draws.purchase_draws(), x, t_x, T)
 
 
 def unique_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,20 +92,7 @@ def alive_expectation_unique(
     draws: PopulationDraws, ux: np.ndarray, uT: np.ndarray, t: float
 ) -> np.ndarray:
     """``E[N(T, T+t] | alive]`` on distinct pairs, shape ``(S, U)`` (FHL eq. 10 numerator)."""
-    r, alpha, a, b = draws.bgnbd_columns()
-    if t == 0:
-        return np.zeros((draws.n_draws, ux.shape[0]))
-    rx = r + ux
-    at = alpha + uT
-    c = a + b + ux - 1
-    value = (c / (a - 1)) * (1 - (at / (at + t)) ** rx * hyp2f1(rx, b + ux, c, t / (at + t)))
-    if not np.all(np.isfinite(value)):
-        bad = np.unique(np.nonzero(~np.isfinite(value))[1])
-        raise FloatingPointError(
-            f"hyp2f1 gave non-finite expected purchases for {bad.size} (x, T) pairs, "
-            f"e.g. x={ux[bad[0]]}, T={uT[bad[0]]}, t={t}"
-        )
-    return value
+    return BGNBD.expected_purchases_alive(draws.purchase_draws(), ux, uT, t)
 
 
 def discounted_alive_expectation_unique(

@@ -16,9 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from flo_bayes.models.bgnbd import BGNBD
+from flo_bayes.models.protocol import ParameterDraws
 from flo_bayes.predictive._validation import as_1d
 
-BGNBD_PARAMETERS = ("r", "alpha", "a", "b")
+BGNBD_PARAMETERS = BGNBD.parameters  # ("r", "alpha", "a", "b"), owned by models.bgnbd
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
 
 
@@ -205,6 +207,10 @@ class PopulationDraws:
             **{k: val[bg_idx] for k, val in bg.items()},
             **{k: val[gg_idx] for k, val in gg.items()},
         )
+
+    def purchase_draws(self) -> ParameterDraws:
+        """The BG/NBD parameters as :class:`flo_bayes.models.protocol.ParameterDraws`."""
+        return ParameterDraws({name: getattr(self, name) for name in BGNBD_PARAMETERS})
 
     def bgnbd_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Return ``r, alpha, a, b`` as ``(S, 1)`` columns for broadcasting over customers."""

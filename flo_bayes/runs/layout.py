@@ -62,6 +62,11 @@ class RunFolder:
         return self.diagnostics_dir / "summary.csv"
 
     @property
+    def model_comparison(self) -> Path:
+        """``[model] purchase = "compare"``: PSIS-LOO table of the purchase models."""
+        return self.diagnostics_dir / "model_comparison.csv"
+
+    @property
     def aggregate_shock_blocks(self) -> Path:
         """Calibration blocks behind the aggregate-shock estimate (transaction logs)."""
         return self.diagnostics_dir / "aggregate_shock_blocks.csv"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from flo_bayes.config import Config
@@ -14,16 +15,20 @@ from flo_bayes.diagnostics.convergence import (
     sampler_stats,
 )
 from flo_bayes.diagnostics.priors_check import prior_posterior_table
+from flo_bayes.errors import ConfigError
 from flo_bayes.io.writers import atomic_path, write_frame
+from flo_bayes.models.comparison import FittedPurchase, ModelComparison, compare_purchase_models
 from flo_bayes.models.fitting import (
     BGNBD_PARAMETERS,
     GAMMA_GAMMA_PARAMETERS,
     FittedModels,
     fit_bgnbd,
     fit_gamma_gamma,
+    fit_purchase_model,
     gamma_gamma_data,
 )
-from flo_bayes.models.priors import bgnbd_priors, gamma_gamma_priors
+from flo_bayes.models.priors import bgnbd_priors, gamma_gamma_priors, purchase_priors
+from flo_bayes.models.registry import PURCHASE_MODELS
 from flo_bayes.predictive.population import PopulationDraws
 from flo_bayes.runs import RunFolder
 
@@ -39,6 +44,29 @@ def fit_models(summary: pl.DataFrame, config: Config) -> FittedModels:
     bgnbd = fit_bgnbd(summary, bg_priors, config.sampler, config.seed)
     gamma_gamma = fit_gamma_gamma(summary, gg_priors, config.sampler, config.seed + 1)
     return FittedModels(bgnbd, gamma_gamma, bg_priors, gg_priors)
+
+
+def compare_purchase_models_stage(
+    summary: pl.DataFrame, config: Config, folder: RunFolder, bgnbd_model=None
+) -> ModelComparison:
+    """``[model] purchase = "compare"``: fit every purchase model, PSIS-LOO, write the table.
+
+    The BG/NBD fit of the run is reused when given. Writes
+    ``diagnostics/model_comparison.csv`` (see :class:`ModelComparison` for the columns) and
+    returns the comparison with its pick; prediction still uses the BG/NBD.
+    """
+    fits = []
+    for name, model in PURCHASE_MODELS.items():
+        if name == "bgnbd" and bgnbd_model is not None:
+            fitted = bgnbd_model
+        else:
+            priors = purchase_priors(name, config.priors, config.analysis.time_unit)
+            fitted = fit_purchase_model(model, summary, priors, config.sampler, config.seed)
+        fits.append(FittedPurchase(model, fitted.fit_result))
+    x, t_x, T = (summary[c].to_numpy().astype(np.float64) for c in ("x", "t_x", "T"))
+    comparison = compare_purchase_models(fits, x, t_x, T)
+    write_frame(comparison.table, folder.model_comparison)
+    return comparison
 
 
 def diagnose(fitted: FittedModels, config: Config) -> tuple[pl.DataFrame, pl.DataFrame, GateResult]:
@@ -90,7 +118,15 @@ def fit_and_diagnose(
         The fitted models, the convergence gate and the prior-vs-posterior table.
 
     """
+    if config.model.purchase in ("mbgnbd", "pnbd"):
+        # The scoring, shock and campaign stages still read BG/NBD draws (PopulationDraws).
+        raise ConfigError(
+            f'[model] purchase = "{config.model.purchase}" is not yet carried through '
+            'prediction; use "bgnbd", or "compare" to fit and compare all three models'
+        )
     fitted = fit_models(summary, config)
+    if config.model.purchase == "compare":
+        compare_purchase_models_stage(summary, config, folder, fitted.bgnbd)
     save_model(fitted.bgnbd, folder.bgnbd_model, keep_fit_data=config.output.save_fit_data)
     save_model(
         fitted.gamma_gamma, folder.gamma_gamma_model, keep_fit_data=config.output.save_fit_data

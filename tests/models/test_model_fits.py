@@ -113,3 +113,30 @@ def test_saved_posteriors_open_with_pymc_marketing_and_arviz(tmp_path):
         float(fitted.gamma_gamma.fit_result["p"].mean())
     )
     assert "posterior" in az.from_netcdf(tmp_path / "bgnbd.nc").children
+
+
+# Fader, Hardie & Lee (2005, "A note on deriving the Pareto/NBD model"); CLVTools' tests.
+PUBLISHED_CDNOW_PNBD = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+
+
+@pytest.mark.slow
+def test_cdnow_pareto_nbd_posterior_matches_published_estimates(cdnow_file):
+    from flo_bayes.diagnostics.convergence import posterior_summary
+    from flo_bayes.models.fitting import fit_purchase_model
+    from flo_bayes.models.priors import purchase_priors
+    from flo_bayes.models.registry import purchase_model
+
+    config = load_config(REPO / "configs" / "cdnow.toml")
+    config = config.model_copy(
+        update={"analysis": config.analysis.model_copy(update={"analysis_date": date(1997, 9, 30)})}
+    )
+    summary = prepare_input(cdnow_file, config).summary
+    model = purchase_model("pnbd")
+    priors = purchase_priors("pnbd", config.priors, config.analysis.time_unit)
+    fitted = fit_purchase_model(model, summary, priors, config.sampler, config.seed)
+    table = posterior_summary("pnbd", fitted.fit_result, model.parameters)
+    for row in table.iter_rows(named=True):
+        published = PUBLISHED_CDNOW_PNBD[row["parameter"]]
+        assert row["r_hat"] < 1.01, row
+        tolerance = max(row["sd"], 0.05 * published)
+        assert abs(row["mean"] - published) <= tolerance, (row["parameter"], row["mean"], row["sd"])
