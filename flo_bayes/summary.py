@@ -144,9 +144,7 @@ def build_transaction_summary(
         .with_columns(
             pl.col("x").alias("gg_n"),
             pl.when(pl.col("x") > 0)
-            .then(
-                (pl.col("total_value") - pl.col("_first_value")).cast(pl.Float64) / pl.col("x")
-            )
+            .then((pl.col("total_value") - pl.col("_first_value")).cast(pl.Float64) / pl.col("x"))
             .otherwise(0.0)
             .alias("gg_mean"),
             pl.col("total_value").cast(pl.Float64),
