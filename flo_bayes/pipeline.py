@@ -17,6 +17,7 @@ from flo_bayes.diagnostics.convergence import GateResult
 from flo_bayes.diagnostics.data_warnings import data_warnings
 from flo_bayes.io.inputs import NoUsableRowsError
 from flo_bayes.io.load import PreparedInput, load_input, prepare_loaded
+from flo_bayes.io.model_data import require_model_data
 from flo_bayes.io.writers import write_frame
 from flo_bayes.manifest import Manifest, file_sha256
 from flo_bayes.progress import ConsoleProgress
@@ -119,6 +120,7 @@ def run_pipeline(
             write_frame(loaded.rejected, folder.rejected_rows)
             raise
         write_frame(prepared.loaded.rejected, folder.rejected_rows)
+        require_model_data(prepared.summary, input_path)
         manifest.update(
             input={
                 "path": str(input_path),
