@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,7 @@ from typing import Annotated
 import typer
 
 from flo_bayes.errors import UserInputError
+from flo_bayes.io.folder_lock import folder_lock
 
 # `run` finished and wrote its results, but the fits failed the convergence gate.
 GATE_FAILED_EXIT_CODE = 3
@@ -68,11 +70,16 @@ def _guarded(
         raise typer.Exit(130) from None
     except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
         directory = log_dir() if callable(log_dir) else log_dir
-        directory.mkdir(parents=True, exist_ok=True)
         log = directory / "flo-bayes-error.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
         typer.echo(f"internal error: {type(error).__name__}: {error}", err=True)
-        typer.echo(f"the traceback is in {log}; rerun with --verbose to print it", err=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+        except OSError as log_error:  # a full disk or read-only place must not hide the error
+            typer.echo(f"(the error log could not be written: {log_error})", err=True)
+            verbose = True
+        else:
+            typer.echo(f"the traceback is in {log}; rerun with --verbose to print it", err=True)
         if verbose:
             traceback.print_exc()
         raise typer.Exit(1) from None
@@ -125,14 +132,22 @@ def run(
         )
         label = Path(settings.data.path).stem if settings.data.path else "simulated"
         log_dir["path"] = out or Path(settings.output.directory)
-        folder = RunFolder.create(out, Path(settings.output.directory), label, overwrite=overwrite)
-        log_dir["path"] = folder.path
-        result = run_pipeline(
-            settings,
-            folder,
-            ConsoleProgress(total=5, quiet=quiet),
-            config_source=str(config) if config else "built-in defaults",
-        )
+        with ExitStack() as locks:
+            # One writer per folder; an explicit --out is locked before it is (re)created.
+            if out is not None:
+                locks.enter_context(folder_lock(out, "run"))
+            folder = RunFolder.create(
+                out, Path(settings.output.directory), label, overwrite=overwrite
+            )
+            if out is None:
+                locks.enter_context(folder_lock(folder.path, "run"))
+            log_dir["path"] = folder.path
+            result = run_pipeline(
+                settings,
+                folder,
+                ConsoleProgress(total=5, quiet=quiet),
+                config_source=str(config) if config else "built-in defaults",
+            )
         # Results are written either way; exit code 3 lets scripts notice a failed gate.
         return 0 if result.gate.passed else GATE_FAILED_EXIT_CODE
 
@@ -298,7 +313,8 @@ def plan(
         )
 
         settings = load_campaigns_config(config) if config else campaigns_config_from_run(run_dir)
-        result = build_campaign_plan(run_dir, settings, out or run_dir, seed=seed)
+        with folder_lock(out or run_dir, "plan"):
+            result = build_campaign_plan(run_dir, settings, out or run_dir, seed=seed)
         shown = [
             c
             for c in (
