@@ -1,8 +1,9 @@
 """The ``flo-bayes`` command line.
 
-Exit codes: 0 success, 2 a user error (input or config: the message says what to fix),
-1 an internal error (a short message and the log file; ``--verbose`` shows the traceback),
-3 the run finished but its fits failed the convergence gate (results are marked so).
+Exit codes: 0 success, 2 a user error (input, config or an unwritable/busy output folder: the
+message says what to fix), 1 an internal error (a short message and the log file;
+``--verbose`` shows the traceback), 3 the run finished but its fits failed the convergence
+gate (results are marked so), 130 interrupted (Ctrl-C, at any stage).
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ the whole file: they are flagged (``_empty_row``, ``_wrong_field_count``) and th
 reject them with a reason code (see :func:`flo_bayes.io.rejections.structural_checks`).
 
 What stops the whole file (:class:`~flo_bayes.errors.DataError`, exit code 2): a missing or
-empty file, bytes that are not UTF-8 (an Excel workbook or a UTF-16 export is named as such),
+empty file, bytes not in the configured encoding (UTF-8 by default; an Excel workbook or a
+UTF-16 export is named as such; a UTF-8 file read as Windows-1254 would be garbled, so that is
+refused too), a damaged gzip file,
 duplicate column names, missing columns, a header without data rows, and a quoted field that runs over a line
 break (neither input format has free text, so that is broken quoting, after which the split
 of the following lines into rows cannot be trusted).

@@ -7,12 +7,19 @@ every row is either used or listed in ``rejected_rows.csv``):
   blank line or a line of empty fields [``empty_row``];
 - the customer id is present [``missing_customer_id``];
 - the date matches ``date_format`` [``unparseable_date``] (a file that mixes formats loses the
-  rows in the other format, each listed) and lies in 1980-01-01 .. today
-  [``implausible_date``];
-- the amount is a finite number (decimal point, no thousands separator; not ``nan``/``inf``)
-  [``invalid_amount``], not negative [``negative_amount``] and at most 1e9
-  [``implausible_value``];
+  rows in the other format, each listed, with the format that would read them; see
+  :mod:`flo_bayes.io.dates`) and lies in 1980-01-01 .. today [``implausible_date``];
+- the amount is a finite number with the configured ``decimal`` mark, optionally in
+  thousands groups (see :mod:`flo_bayes.io.amounts`; not ``nan``/``inf``, not an ambiguous
+  ``1,234``) [``invalid_amount``], not negative [``negative_amount``] and at most 1e9
+  [``implausible_value``]; a currency mark (``₺``, ``TL``, ``$`` ...) must fit the run's
+  currency [``currency_mismatch``];
 - rows dated after the analysis date are the holdout period [``after_analysis_date``].
+
+The file may be text in the configured ``encoding`` (gzip-compressed or not) or Parquet
+(:mod:`flo_bayes.io.parquet_input`); columns are found by name, in any order, and a name that
+differs only in letter case (``Customer_ID``) is taken when it is the only such column.
+Customer ids are text: leading zeros stay, surrounding blanks go (``" 007"`` is ``007``).
 
 **Returns** (amount < 0) are rejected with reason ``negative_amount``: the models describe
 purchases, and netting a return against an earlier purchase would need an order key the log
