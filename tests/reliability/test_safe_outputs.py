@@ -26,9 +26,12 @@ REPO = Path(__file__).resolve().parents[2]
 FRAME = pl.DataFrame({"customer_id": ["a", "b"], "value": [1.5, 2.5]})
 
 
-def _half_then_full(self_or_path, file=None, *args, **kwargs):
-    """A writer that gets half a file onto the disk, then finds the disk full."""
-    target = Path(file if file is not None else self_or_path)
+def _half_then_full(self, file=None, *args, **kwargs):
+    """A writer that gets half a file onto the disk, then finds the disk full.
+
+    Stands in for ``DataFrame.write_csv(self, file)`` and ``Path.write_text(self, text)``.
+    """
+    target = self if isinstance(self, Path) else Path(file)
     target.write_bytes(b"half a file")
     raise OSError(28, "No space left on device")
 
@@ -46,7 +49,10 @@ WRITERS = {
 
 
 @pytest.mark.parametrize("writer", list(WRITERS))
-def test_disk_full_in_every_writer_leaves_the_old_file_and_no_temporary(writer, tmp_path):
+def test_disk_full_in_every_writer_leaves_the_old_file_and_no_temporary(
+    writer, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
     write, name, (owner, method) = WRITERS[writer]
     path = tmp_path / name
     path.write_bytes(b"previous complete result")
