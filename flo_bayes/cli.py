@@ -1,8 +1,9 @@
 """The ``flo-bayes`` command line.
 
-Exit codes: 0 success, 2 a user error (input or config: the message says what to fix),
-1 an internal error (a short message and the log file; ``--verbose`` shows the traceback),
-3 the run finished but its fits failed the convergence gate (results are marked so).
+Exit codes: 0 success, 2 a user error (input, config or an unwritable/busy output folder: the
+message says what to fix), 1 an internal error (a short message and the log file;
+``--verbose`` shows the traceback), 3 the run finished but its fits failed the convergence
+gate (results are marked so), 130 interrupted (Ctrl-C, at any stage).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +19,7 @@ from typing import Annotated
 import typer
 
 from flo_bayes.errors import UserInputError
+from flo_bayes.io.folder_lock import folder_lock
 
 # `run` finished and wrote its results, but the fits failed the convergence gate.
 GATE_FAILED_EXIT_CODE = 3
@@ -95,11 +98,16 @@ def _guarded(
         raise typer.Exit(130) from None
     except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
         directory = log_dir() if callable(log_dir) else log_dir
-        directory.mkdir(parents=True, exist_ok=True)
         log = directory / "flo-bayes-error.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
         typer.echo(f"internal error: {type(error).__name__}: {error}", err=True)
-        typer.echo(f"the traceback is in {log}; rerun with --verbose to print it", err=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+        except OSError as log_error:  # a full disk or read-only place must not hide the error
+            typer.echo(f"(the error log could not be written: {log_error})", err=True)
+            verbose = True
+        else:
+            typer.echo(f"the traceback is in {log}; rerun with --verbose to print it", err=True)
         if verbose:
             traceback.print_exc()
         raise typer.Exit(1) from None
@@ -150,14 +158,22 @@ def run(
         )
         label = Path(settings.data.path).stem if settings.data.path else "simulated"
         log_dir["path"] = out or Path(settings.output.directory)
-        folder = RunFolder.create(out, Path(settings.output.directory), label, overwrite=overwrite)
-        log_dir["path"] = folder.path
-        result = run_pipeline(
-            settings,
-            folder,
-            ConsoleProgress(total=5, quiet=quiet),
-            config_source=str(config) if config else "built-in defaults",
-        )
+        with ExitStack() as locks:
+            # One writer per folder; an explicit --out is locked before it is (re)created.
+            if out is not None:
+                locks.enter_context(folder_lock(out, "run"))
+            folder = RunFolder.create(
+                out, Path(settings.output.directory), label, overwrite=overwrite
+            )
+            if out is None:
+                locks.enter_context(folder_lock(folder.path, "run"))
+            log_dir["path"] = folder.path
+            result = run_pipeline(
+                settings,
+                folder,
+                ConsoleProgress(total=5, quiet=quiet),
+                config_source=str(config) if config else "built-in defaults",
+            )
         # Results are written either way; exit code 3 lets scripts notice a failed gate.
         return 0 if result.gate.passed else GATE_FAILED_EXIT_CODE
 
@@ -311,7 +327,8 @@ def plan(
 
         settings = load_campaigns_config(config) if config else campaigns_config_from_run(run_dir)
         # Into the run folder itself, the run's manifest and report are updated too.
-        result = replan(run_dir, settings, out, seed=seed)
+        with folder_lock(out or run_dir, "plan"):
+            result = replan(run_dir, settings, out, seed=seed)
         shown = [
             c
             for c in (

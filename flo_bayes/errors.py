@@ -33,3 +33,15 @@ class ConfigError(UserInputError):
 
 class DataError(UserInputError):
     """An input data file that cannot be used at all (missing column, unreadable, empty)."""
+
+
+class OutputError(UserInputError, OSError):
+    """A result file cannot be written: disk full, read-only place, no permission.
+
+    Exit code 2 like other problems the user can fix (free space, choose another ``--out``);
+    also an :class:`OSError`, which it replaces.
+    """
+
+
+class FolderBusyError(UserInputError):
+    """Another flo-bayes command is writing into the same folder."""

@@ -14,6 +14,15 @@ Definitions (DESIGN.md), with time in the configured unit:
   ``gg_n = 0`` and contributes nothing to the Gamma-Gamma fit.
 
 The builders take and return lazy frames so that they also run in streaming mode.
+
+**Reproducible sums.** A float sum depends on the order of its terms, and Polars' group-by
+adds a group's values in an order set by thread scheduling (optimisers also drop a
+``sort_by`` before a sum, since the sum is "order-free"). Summed in float64, a customer's
+total value differed between two runs in the last bits (1e-13), enough for NUTS to take
+another path, so the same seed gave other posteriors. Amounts are therefore summed as
+fixed-point decimals (:data:`AMOUNT_DECIMAL`: 6 decimals, exact integer arithmetic, so any
+order gives the same sum) and converted to float64 once, after the sums. Amounts are
+rounded to 1e-6 currency units on the way, far below any currency's smallest coin.
 """
 
 from __future__ import annotations
@@ -38,6 +47,9 @@ SUMMARY_COLUMNS = (
     "gg_n",
     "gg_mean",
 )
+# Fixed-point type for summing amounts: 38 digits hold 1e9-unit amounts to 1e-6, summed
+# over more rows than any log has, without overflow.
+AMOUNT_DECIMAL = pl.Decimal(38, 6)
 FLO_EXTRA_COLUMNS = (
     "n_orders_online",
     "n_orders_offline",
@@ -114,6 +126,7 @@ def build_transaction_summary(
     """
     occasions = (
         transactions.with_row_index("_order")
+        .with_columns(pl.col("amount").cast(AMOUNT_DECIMAL))
         .group_by("customer_id", "date")
         .agg(pl.col("amount").sum(), pl.col("_order").min())
     )
@@ -131,9 +144,10 @@ def build_transaction_summary(
         .with_columns(
             pl.col("x").alias("gg_n"),
             pl.when(pl.col("x") > 0)
-            .then((pl.col("total_value") - pl.col("_first_value")) / pl.col("x"))
+            .then((pl.col("total_value") - pl.col("_first_value")).cast(pl.Float64) / pl.col("x"))
             .otherwise(0.0)
             .alias("gg_mean"),
+            pl.col("total_value").cast(pl.Float64),
         )
         .select(SUMMARY_COLUMNS)
     )

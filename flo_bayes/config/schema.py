@@ -29,7 +29,31 @@ class TransactionLayout(Section):
     customer_id_column: str = "customer_id"
     date_column: str = "date"
     amount_column: str = "amount"
-    date_format: str = "%Y-%m-%d"
+    date_format: str = Field(
+        "%Y-%m-%d",
+        description="strftime format of the date column; may hold a time of day and %z.",
+    )
+    decimal: Literal[".", ","] = Field(
+        ".", description='Decimal mark of amounts; "," for Turkish/European exports (1.234,56).'
+    )
+    encoding: str = Field(
+        "utf-8", description='Text encoding, e.g. "windows-1254" or "iso-8859-9" (Turkish).'
+    )
+    timezone: str | None = Field(
+        None,
+        description="IANA zone whose calendar days count (e.g. Europe/Istanbul); required "
+        "when date_format has %z.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent_text_layout(self) -> TransactionLayout:
+        # Checks of the text-layout keys live with the readers that use them.
+        from flo_bayes.config.layout_checks import layout_problems
+
+        problems = layout_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _names_for_headerless(self) -> TransactionLayout:

@@ -48,6 +48,7 @@ from flo_bayes.io.raw_text import (
     LINE_NUMBER,
     RAW_ROW,
     data_columns,
+    match_column_case,
     read_delimited,
     require_columns,
     require_rows,
@@ -100,6 +101,7 @@ def load_flo(path: Path) -> LoadedInput:
 
     """
     raw = read_delimited(path, separator=",", has_header=True, names=None)
+    raw = match_column_case(raw, FLO_COLUMNS, path=path)
     require_columns(
         raw, FLO_COLUMNS, path=path, hint="The FLO format needs all 12 columns of flo_data_20k.csv."
     )

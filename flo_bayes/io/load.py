@@ -33,7 +33,7 @@ def load_input(path: Path, config: Config) -> LoadedInput:
     """Read and validate ``path`` in the configured format."""
     if config.data.format == "flo":
         return load_flo(path)
-    return load_transactions(path, config.data.transactions)
+    return load_transactions(path, config.data.transactions, currency=config.prediction.currency)
 
 
 def prepare_input(path: Path, config: Config) -> PreparedInput:

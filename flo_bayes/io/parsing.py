@@ -7,7 +7,12 @@ import polars as pl
 
 def stripped(column: str) -> pl.Expr:
     """The column's text with surrounding blanks removed; empty text becomes null."""
-    text = pl.col(column).str.strip_chars()
+    return stripped_text(pl.col(column))
+
+
+def stripped_text(text: pl.Expr) -> pl.Expr:
+    """:func:`stripped` for any string expression."""
+    text = text.str.strip_chars()
     return pl.when(text == "").then(None).otherwise(text)
 
 

@@ -8,7 +8,9 @@ the whole file: they are flagged (``_empty_row``, ``_wrong_field_count``) and th
 reject them with a reason code (see :func:`flo_bayes.io.rejections.structural_checks`).
 
 What stops the whole file (:class:`~flo_bayes.errors.DataError`, exit code 2): a missing or
-empty file, bytes that are not UTF-8 (an Excel workbook or a UTF-16 export is named as such),
+empty file, bytes not in the configured encoding (UTF-8 by default; an Excel workbook or a
+UTF-16 export is named as such; a UTF-8 file read as Windows-1254 would be garbled, so that is
+refused too), a damaged gzip file,
 duplicate column names, missing columns, a header without data rows, and a quoted field that runs over a line
 break (neither input format has free text, so that is broken quoting, after which the split
 of the following lines into rows cannot be trusted).
@@ -16,7 +18,9 @@ of the following lines into rows cannot be trusted).
 
 from __future__ import annotations
 
+import codecs
 import csv
+import gzip
 import io
 import re
 from pathlib import Path
@@ -36,21 +40,40 @@ HELPER_COLUMNS = (EMPTY_ROW, WRONG_FIELD_COUNT, FIELD_COUNT, EXPECTED_FIELDS)
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
-def read_text(path: Path) -> str:
-    """Return the file's text decoded as UTF-8 (a leading byte-order mark is dropped).
+def read_text(path: Path, encoding: str = "utf-8", *, encoding_hint: str = "") -> str:
+    """Return the file's text (a leading byte-order mark is dropped); ``.gz`` files are unpacked.
+
+    Parameters
+    ----------
+    path : Path
+        The file; gzip-compressed content (``.csv.gz``) is recognised by its magic bytes.
+    encoding : str
+        Text encoding. UTF-8 is checked strictly; another encoding (``windows-1254``,
+        ``iso-8859-9``) is refused for a file that is valid UTF-8 with non-ASCII text, which
+        it would turn into mojibake (``ü`` read as ``Ã¼``).
+    encoding_hint : str
+        Added to the not-UTF-8 message: where the user can set another encoding.
 
     Raises
     ------
     DataError
-        If the file is missing, empty, not UTF-8 (naming the line of the first bad byte),
-        an Excel workbook or UTF-16 text.
+        If the file is missing, empty, not in the encoding (naming the line of the first bad
+        byte), an Excel workbook, UTF-16 text, or a broken gzip file.
 
     """
     if not path.is_file():
         raise DataError("input file not found; check the path given to --data", path=path)
     raw = path.read_bytes()
+    if raw.startswith(_GZIP_MAGIC):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as error:
+            raise DataError(
+                f"the gzip file is damaged ({error}); compress it again", path=path
+            ) from None
     if not raw.strip():
         raise DataError("input file is empty; export the data again with a header row", path=path)
     if raw.startswith(_XLSX_MAGIC):
@@ -63,13 +86,39 @@ def read_text(path: Path) -> str:
         raise DataError(
             "the file is UTF-16 text; re-save it as UTF-8 (in Excel: 'CSV UTF-8')", path=path
         )
+    if codecs.lookup(encoding).name != "utf-8":
+        return _decode_legacy(raw, encoding, path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise DataError(
             f"line {line}: byte 0x{raw[error.start]:02x} is not valid UTF-8; "
-            "re-save the file as UTF-8 (in Excel: 'CSV UTF-8')",
+            f"re-save the file as UTF-8 (in Excel: 'CSV UTF-8'){encoding_hint}",
+            path=path,
+        ) from None
+
+
+def _decode_legacy(raw: bytes, encoding: str, path: Path) -> str:
+    """Decode a single-byte encoding, refusing UTF-8 files it would silently garble."""
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        else:
+            raise DataError(
+                f"encoding = {encoding!r} is set, but the file is UTF-8 (its non-ASCII "
+                "letters would be misread); remove the encoding key from [data.transactions]",
+                path=path,
+            )
+    try:
+        return raw.decode(encoding).removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DataError(
+            f"line {line}: byte 0x{raw[error.start]:02x} is not valid {encoding}; check the "
+            "encoding key in [data.transactions]",
             path=path,
         ) from None
 
@@ -89,7 +138,13 @@ def split_lines(text: str) -> list[str]:
 
 
 def read_delimited(
-    path: Path, *, separator: str, has_header: bool, names: list[str] | None
+    path: Path,
+    *,
+    separator: str,
+    has_header: bool,
+    names: list[str] | None,
+    encoding: str = "utf-8",
+    encoding_hint: str = "",
 ) -> pl.DataFrame:
     """Read a delimited file with every field as a string, plus its physical line number.
 
@@ -103,6 +158,8 @@ def read_delimited(
         Whether the first line holds column names.
     names : list of str, optional
         Column names to use when the file has no header.
+    encoding, encoding_hint : str
+        See :func:`read_text`.
 
     Returns
     -------
@@ -118,7 +175,7 @@ def read_delimited(
         When the file cannot be used at all (see the module docstring).
 
     """
-    text = read_text(path)
+    text = read_text(path, encoding, encoding_hint=encoding_hint)
     lines = split_lines(text)
     if separator == "whitespace" or '"' not in text:
         frame, header_fields = _read_unquoted(lines, separator, has_header, len(names or []))
@@ -288,10 +345,13 @@ def require_columns(frame: pl.DataFrame, required: list[str], *, path: Path, hin
     missing = [c for c in required if c not in present]
     if not missing:
         return
-    if len(present) == 1 and any(sep in present[0] for sep in (";", "\t", "|", ",")):
+    found = [sep for sep in (";", "\t", "|", ",") if len(present) == 1 and sep in present[0]]
+    if found:
+        shown = "\\t" if found[0] == "\t" else found[0]
         raise DataError(
             f"only one column found ('{present[0][:60]}'); the file seems to use another "
-            "delimiter than the one configured — save it comma-separated or set the delimiter",
+            f"delimiter than the one configured ({shown!r}?) — save it comma-separated or, for "
+            f'a transaction log, set delimiter = "{shown}" in [data.transactions]',
             path=path,
         )
     if len(present) == 1 and " " in present[0].strip():
@@ -304,6 +364,36 @@ def require_columns(frame: pl.DataFrame, required: list[str], *, path: Path, hin
         f"missing column(s) {', '.join(repr(c) for c in missing)}; found {present}. {hint}",
         path=path,
     )
+
+
+def match_column_case(frame: pl.DataFrame, required: list[str], *, path: Path) -> pl.DataFrame:
+    """Rename columns that differ from a required name only in letter case or blanks.
+
+    ``Customer_ID`` or ``" Date "`` is taken for ``customer_id`` / ``date`` when it is the only
+    such column; two candidates (``Date`` and ``DATE``) stop the run, since either could be
+    meant. An exact match always wins. Column order never matters: fields are found by name.
+
+    Raises
+    ------
+    DataError
+        When two columns match one required name ignoring case.
+
+    """
+    present = data_columns(frame)
+    renames = {}
+    for name in required:
+        if name in present:
+            continue
+        candidates = [c for c in present if c.strip().casefold() == name.casefold()]
+        if len(candidates) > 1:
+            raise DataError(
+                f"columns {candidates} all match {name!r} when letter case is ignored; rename "
+                "or remove all but one",
+                path=path,
+            )
+        if candidates:
+            renames[candidates[0]] = name
+    return frame.rename(renames) if renames else frame
 
 
 def require_rows(frame: pl.DataFrame, *, path: Path) -> None:

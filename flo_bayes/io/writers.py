@@ -1,4 +1,9 @@
-"""Writers that never leave a half-written file: write to a temporary name, then rename."""
+"""Writers that never leave a half-written file: write to a temporary name, then rename.
+
+A write that fails (disk full, read-only place) removes its temporary file and leaves an
+earlier version of the destination untouched; those failures become
+:class:`~flo_bayes.errors.OutputError` (exit code 2) naming the file and what to do.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
+from flo_bayes.errors import OutputError
+from flo_bayes.io.folder_lock import UNWRITABLE, unwritable_message
+
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
@@ -20,12 +28,22 @@ def atomic_path(path: Path) -> Iterator[Path]:
     path : Path
         Final destination; its folder is created if needed.
 
+    Raises
+    ------
+    OutputError
+        When the disk is full or the place is not writable (the temporary file is removed,
+        an earlier ``path`` is left as it was).
+
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         yield temporary
         os.replace(temporary, path)
+    except OSError as error:
+        if error.errno in UNWRITABLE and not isinstance(error, OutputError):
+            raise OutputError(unwritable_message(path, error), path=path) from error
+        raise
     finally:
         if temporary.exists():
             temporary.unlink()

@@ -13,6 +13,7 @@ import polars as pl
 from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
 from flo_bayes.config import SamplerSettings
+from flo_bayes.interrupts import reraise_swallowed_interrupt
 from flo_bayes.models.bgnbd import BGNBD
 from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
 from flo_bayes.models.fast_gamma_gamma import FastGammaGammaModel
@@ -83,7 +84,8 @@ def _fit(model, data: pd.DataFrame, settings: SamplerSettings, seed: int):
         # pymc-marketing warns about T = 0 customers; the diagnostics report them instead.
         warnings.filterwarnings("ignore", message="T=0 is uninformative")
         warnings.filterwarnings("ignore", category=FutureWarning)
-        model.fit(data, **sampler_kwargs(settings, seed))
+        with reraise_swallowed_interrupt():  # nutpie returns a cut trace on Ctrl-C
+            model.fit(data, **sampler_kwargs(settings, seed))
     return model
 
 

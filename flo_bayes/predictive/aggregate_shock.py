@@ -194,14 +194,15 @@ def _block_counts(
     """
     days = (
         occasions.select("customer_id", "date")
-        .unique()
+        # Fixed order: the variance simulation pairs customers with random draws in order.
+        .unique(maintain_order=True)
         .with_columns(age=(pl.lit(analysis_date) - pl.col("date")).dt.total_days())
         .with_columns(first_age=pl.col("age").max().over("customer_id"))
     )
     repeat_age = days.filter(pl.col("age") < pl.col("first_age"))["age"].to_numpy()
     block = repeat_age // block_days
     actual = np.bincount(block[block < n_blocks], minlength=n_blocks)
-    first_age = days.group_by("customer_id").agg(pl.col("first_age").first())["first_age"]
+    first_age = days.unique("customer_id", keep="first", maintain_order=True)["first_age"]
     return actual, first_age.to_numpy().astype(np.int64)
 
 

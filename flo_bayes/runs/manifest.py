@@ -74,7 +74,8 @@ class Manifest:
     """A run's manifest, rewritten to disk after every stage.
 
     The status is ``incomplete`` until the last stage finishes, so a run that was
-    interrupted or failed never looks complete.
+    interrupted or failed never looks complete: ``failed`` or ``interrupted`` (Ctrl-C) with
+    the stage in ``failed_stage``; a killed run stays ``incomplete``.
     """
 
     path: Path
@@ -106,12 +107,14 @@ class Manifest:
         try:
             yield
         except BaseException as error:
+            # Ctrl-C is not a failure of the run's inputs or code: say so.
+            status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             self.content["stages"][name] = {
-                "status": "failed",
+                "status": status,
                 "seconds": round(time.perf_counter() - started, 3),
                 "error": f"{type(error).__name__}: {error}"[:500],
             }
-            self.content["status"] = "failed"
+            self.content["status"] = status
             self.content["failed_stage"] = name
             self.save()
             raise

@@ -14,6 +14,7 @@ from flo_bayes.config import Config
 from flo_bayes.diagnostics.convergence import GateResult
 from flo_bayes.diagnostics.data_warnings import data_warnings
 from flo_bayes.io.load import PreparedInput
+from flo_bayes.io.model_data import require_model_data
 from flo_bayes.progress import ConsoleProgress
 from flo_bayes.runs import Manifest, RunFolder
 from flo_bayes.workflow.fit import fit_and_diagnose, population_draws
@@ -80,6 +81,7 @@ def run_pipeline(
         )
         loaded, prepared = load_and_prepare(input_path, config, folder.rejected_rows)
         manifest.update(**input_record(input_path, config, prepared))
+        require_model_data(prepared.summary, input_path)
     _report_rows(progress, prepared)
     summary, analysis_date = prepared.summary, prepared.analysis_date
     # Only a transaction log's rows are needed later (the aggregate shock's occasions); any

@@ -169,7 +169,7 @@ def test_internal_error_in_a_run_logs_into_the_run_folder(cli, tmp_path, monkeyp
     assert "RuntimeError: simulated bug" in manifest["stages"]["segment"]["error"]
 
 
-def test_ctrl_c_exits_130_and_marks_the_run_failed(cli, tmp_path, monkeypatch):
+def test_ctrl_c_exits_130_and_marks_the_run_interrupted(cli, tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
@@ -178,7 +178,7 @@ def test_ctrl_c_exits_130_and_marks_the_run_failed(cli, tmp_path, monkeypatch):
     result = cli("run", "--out", out, "--quiet")
     assert result.exit_code == 130
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert (manifest["status"], manifest["failed_stage"]) == ("failed", "segment")
+    assert (manifest["status"], manifest["failed_stage"]) == ("interrupted", "segment")
 
 
 # --- run folders: never mix results -------------------------------------------------------------

@@ -82,7 +82,10 @@ def test_summary_invariants(log, unit):
     assert summary["customer_id"].is_unique().all()
     assert summary.height == len({c for c, _, _ in log})
     assert summary["n_orders"].sum() == len({(c, d) for c, d, _ in log})
-    assert summary["total_value"].sum() == pytest.approx(sum(a for _, _, a in log), rel=1e-9)
+    rounding = 5e-7 * len(log) + 1e-12  # 6-decimal fixed-point sums (summary.AMOUNT_DECIMAL)
+    assert summary["total_value"].sum() == pytest.approx(
+        sum(a for _, _, a in log), rel=1e-12, abs=rounding
+    )
     # Order of first appearance in the log.
     assert summary["customer_id"].to_list() == list(dict.fromkeys(c for c, _, _ in log))
 
@@ -99,8 +102,11 @@ def test_summary_matches_reference(log, unit):
         assert row["t_x"] == pytest.approx((ref["last"] - ref["first"]) / per_unit)
         assert row["T"] == pytest.approx((SPAN_DAYS - ref["first"]) / per_unit)
         assert row["recency_days"] == SPAN_DAYS - ref["last"]
-        assert row["total_value"] == pytest.approx(ref["total"], rel=1e-9, abs=1e-9)
-        assert row["gg_mean"] == pytest.approx(ref["repeat_mean"], rel=1e-9, abs=1e-6)
+        # Amounts are summed as 6-decimal fixed point (summary.AMOUNT_DECIMAL): each is
+        # rounded by at most 5e-7 on the way.
+        rounding = 5e-7 * len(log) + 1e-12
+        assert row["total_value"] == pytest.approx(ref["total"], rel=1e-12, abs=rounding)
+        assert row["gg_mean"] == pytest.approx(ref["repeat_mean"], rel=1e-12, abs=rounding)
 
 
 @settings(max_examples=150, deadline=None, database=None)
