@@ -58,6 +58,21 @@ summary { cursor: pointer; color: #0969da; }
 .kv td:first-child { text-align: left; font-weight: 600; background: #fbfbfc; }
 .kv td { text-align: left; }
 code { background: #f6f8fa; padding: 0 3px; border-radius: 3px; }
+.banner.compact { padding: 8px 14px; margin: 8px 0; font-size: 14px; }
+.kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 10px 0 6px; }
+.kpi { flex: 1 1 180px; border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px;
+       background: #f6f8fa; }
+.kpi .value { font-size: 24px; font-weight: 700; }
+.kpi .label { color: var(--muted); }
+.kpi .note { font-size: 12.5px; margin-top: 2px; }
+.kpi.ok .value { color: var(--ok); }
+.kpi.bad { background: #ffebe9; border-color: var(--bad); }
+.kpi.bad .value { color: var(--bad); }
+#summary td { white-space: nowrap; }
+#summary th { max-width: 150px; }
+.partbreak { margin: 40px 0 0; padding: 8px 12px; background: #f6f8fa; border-left: 4px solid
+             #0969da; font-size: 15px; font-weight: 600; }
+#summary h2 { border-bottom-color: #0969da; }
 """
 
 
@@ -104,6 +119,7 @@ def table(
     row_class: Sequence[str | None] | None = None,
     note_when_cut: str = "",
     formats: dict[str, str] | None = None,
+    right_aligned: Iterable[str] = (),
 ) -> str:
     """Render a Polars frame as an HTML table.
 
@@ -121,6 +137,8 @@ def table(
         Extra text after "showing N of M rows" (e.g. where the full table is).
     formats : dict of str to str, optional
         Per column, a format spec for its numbers (e.g. ``".4f"``) instead of the default.
+    right_aligned : iterable of str
+        Text columns to align right like numbers (cells already formatted as text).
 
     Returns
     -------
@@ -130,7 +148,8 @@ def table(
     """
     shown = frame.head(max_rows)
     classes = {name: list(values) for name, values in (cell_class or {}).items()}
-    numeric = {name: _is_numeric(dtype) for name, dtype in frame.schema.items()}
+    aligned = set(right_aligned)
+    numeric = {name: _is_numeric(dtype) or name in aligned for name, dtype in frame.schema.items()}
     head = "".join(
         f'<th class="{"" if numeric[name] else "text"}">{esc(name)}</th>' for name in frame.columns
     )
@@ -204,12 +223,19 @@ def section(anchor: str, title: str, body: str) -> str:
     return f'<section id="{esc(anchor)}"><h2>{esc(title)}</h2>{body}</section>'
 
 
-def page(title: str, header: str, navigation: Sequence[tuple[str, str]], sections: str) -> str:
-    """The whole HTML document."""
+def page(
+    title: str,
+    header: str,
+    navigation: Sequence[tuple[str, str]],
+    sections: str,
+    *,
+    language: str = "en",
+) -> str:
+    """The whole HTML document (``language`` goes into ``<html lang>``)."""
     links = "".join(f'<a href="#{esc(anchor)}">{esc(label)}</a>' for anchor, label in navigation)
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{esc(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head>"
         f"<body><main>{header}<nav>{links}</nav>{sections}</main></body></html>\n"

@@ -252,6 +252,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "yes": ("yes", "evet"),
     "no": ("no", "hayır"),
     # ---------------------------------------------------------------- table headers (report)
+    "col.campaign": ("campaign", "kampanya"),
+    "col.rank": ("rank", "sıra"),
+    "col.customer_id": ("customer", "müşteri"),
+    "col.p_alive": ("probability alive", "aktif kalma olasılığı"),
+    "col.cltv_mean": (
+        "CLTV {months} months ({currency})",
+        "{months} aylık CLTV ({currency})",
+    ),
+    "col.profit_mean": (
+        "incremental profit ({currency})",
+        "artımlı kâr ({currency})",
+    ),
+    "col.profit_band": ("profit 90 % band ({currency})", "kâr %90 aralığı ({currency})"),
+    "col.p_loss": ("probability of a loss", "zarar olasılığı"),
     "col.segment": ("segment", "segment"),
     "col.tier_label": ("marketing tier", "pazarlama grubu"),
     "col.value_tier": ("value tier", "değer grubu"),
