@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from flo_bayes.diagnostics.plots import MODEL_COLOR, OBSERVED_COLOR, plot_style
 
@@ -186,6 +189,7 @@ def group_value_chart(
     *,
     xlabel: str,
     band: tuple[str, str] = ("total_cltv_q05", "total_cltv_q95"),
+    number: Callable[[float], str] = lambda value: f"{value:,.0f}",
 ) -> Figure:
     """Total value per group with its band, one panel per grouping, largest group on top.
 
@@ -198,6 +202,8 @@ def group_value_chart(
         Axis label (names the horizon and currency).
     band : tuple of str
         Columns of the band's ends.
+    number : callable
+        Formats the axis's numbers (thousands separators of the report's language).
 
     Returns
     -------
@@ -219,12 +225,8 @@ def group_value_chart(
             axis.set_xlim(left=0)
             axis.set_xlabel(xlabel)
             axis.set_title(title)
-            axis.xaxis.set_major_formatter(_thousands)
+            axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
         return figure
-
-
-def _thousands(value: float, _position: int) -> str:
-    return f"{value:,.0f}"
 
 
 def profit_band_chart(
@@ -235,6 +237,7 @@ def profit_band_chart(
     nobody_label: str = "no customer selected",
     low: str = "profit_q05",
     high: str = "profit_q95",
+    number: Callable[[float], str] = lambda value: f"{value:,.0f}",
 ) -> Figure:
     """Campaign plan: each campaign's expected profit (dot) and 90 % band (line), zero marked.
 
@@ -249,6 +252,8 @@ def profit_band_chart(
         Annotation texts (``{n}`` is the number of contacts).
     low, high : str
         Columns of the band's ends.
+    number : callable
+        Formats numbers (thousands separators of the report's language).
 
     Returns
     -------
@@ -273,7 +278,7 @@ def profit_band_chart(
             axis.hlines(position, row[low], row[high], color=MODEL_COLOR, lw=6, alpha=0.7)
             axis.plot(row["profit_mean"], position, "o", color="black", ms=5)
             axis.annotate(
-                contacts_label.format(n=f"{contacts:,}"),
+                contacts_label.format(n=number(contacts)),
                 (row[high], position),
                 xytext=(6, 0),
                 textcoords="offset points",
@@ -281,8 +286,8 @@ def profit_band_chart(
                 fontsize=8,
             )
         axis.set_yticks(positions, plans["campaign"].to_list())
-        axis.invert_yaxis()
+        axis.set_ylim(max(plans.height, 1) - 0.4, -0.6)  # first campaign on top, room below
         axis.set_xlabel(xlabel)
-        axis.xaxis.set_major_formatter(_thousands)
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
         axis.margins(x=0.12)
         return figure

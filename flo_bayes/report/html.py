@@ -32,7 +32,8 @@ h3 { font-size: 16px; margin: 20px 0 6px; }
 p.meta, .muted { color: var(--muted); }
 nav { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px;
       margin: 12px 0; }
-nav a { margin-right: 14px; color: #0969da; text-decoration: none; white-space: nowrap; }
+nav { display: flex; flex-wrap: wrap; gap: 2px 14px; }
+nav a { color: #0969da; text-decoration: none; white-space: nowrap; }
 .banner { border-radius: 8px; padding: 14px 18px; margin: 14px 0; font-size: 16px; }
 .banner.ok { background: #dafbe1; border: 2px solid var(--ok); color: #0f4d22; }
 .banner.bad { background: #ffebe9; border: 4px solid var(--bad); color: #82071e; }

@@ -250,6 +250,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "Kalibrasyon sıklığına göre ortalama test dönemi satın almaları.",
     ),
     "yes": ("yes", "evet"),
+    "unit.weeks": ("weeks", "hafta"),
+    "unit.days": ("days", "gün"),
+    "unit.months": ("months", "ay"),
     "no": ("no", "hayır"),
     # ---------------------------------------------------------------- table headers (report)
     "col.campaign": ("campaign", "kampanya"),
@@ -413,6 +416,16 @@ class Translator:
         english, turkish = TEXT[key]
         text = turkish if self.language == "tr" else english
         return text.format(**values) if values else text
+
+    def number(self, value: float, digits: int = 0) -> str:
+        """A number with thousands separators: ``12,345.6`` in English, ``12.345,6`` in Turkish."""
+        rounded = round(float(value), digits)
+        if rounded == 0:
+            rounded = 0.0  # no "-0"
+        text = f"{rounded:,.{digits}f}"
+        if self.language == "tr":
+            return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        return text
 
     def percent(self, value: float, digits: int = 0) -> str:
         """A share as a percentage in this language's style."""

@@ -33,7 +33,8 @@ from flo_bayes.report.html import (
     section,
     table,
 )
-from flo_bayes.report.i18n import Translator
+from flo_bayes.report.i18n import TEXT, Translator
+from flo_bayes.segmentation.tiers import TIERS
 from flo_bayes.units import months_to_time_units
 
 # Posterior draws used by the fit-to-data checks (thinned evenly; enough for 90 % bands).
@@ -159,7 +160,7 @@ def header(context: ReportContext, built_at: str) -> str:
     t = context.t
     manifest = context.manifest
     source = manifest.get("input", {})
-    warnings = run.warnings
+    warnings = all_warnings(context)
     warning_banner = ""
     if warnings:
         codes = ", ".join(sorted({w.get("code", "?") for w in warnings}))
@@ -172,7 +173,7 @@ def header(context: ReportContext, built_at: str) -> str:
         path=source.get("path", "?"),
         format=source.get("format", "?"),
         date=manifest.get("analysis_date", "?"),
-        unit=run.time_unit,
+        unit=t(f"unit.{run.time_unit}") if f"unit.{run.time_unit}" in TEXT else run.time_unit,
         currency=run.currency,
         finished=manifest.get("finished_at", "?"),
         built=built_at,
@@ -200,10 +201,6 @@ def _kpi(value: str, label: str, note: str = "", css: str = "") -> str:
     )
 
 
-def _money(value: float) -> str:
-    return f"{value:,.0f}"
-
-
 def _value_table(context: ReportContext, frame: pl.DataFrame, group: str) -> str:
     """Compact per-group value table for marketing: counts, shares, totals with bands."""
     t = context.t
@@ -212,17 +209,17 @@ def _value_table(context: ReportContext, frame: pl.DataFrame, group: str) -> str
     total_value = float(frame["total_cltv"].sum()) or 1.0
     ordered = frame.sort("total_cltv", descending=True)
     band = [
-        f"{_money(lo)} – {_money(hi)}"
+        f"{t.number(lo)} – {t.number(hi)}"
         for lo, hi in zip(ordered["total_cltv_q05"], ordered["total_cltv_q95"], strict=True)
     ]
     shown = pl.DataFrame(
         {
             t(f"col.{group}"): ordered[group].to_list(),
-            t("col.customers"): ordered["customers"].to_list(),
+            t("col.customers"): [t.number(n) for n in ordered["customers"]],
             t("col.share_customers"): [
                 t.percent(n / total_customers) for n in ordered["customers"]
             ],
-            t("col.total_value", currency=currency): [_money(v) for v in ordered["total_cltv"]],
+            t("col.total_value", currency=currency): [t.number(v) for v in ordered["total_cltv"]],
             t("col.total_value_band", currency=currency): band,
             t("col.share_value"): [t.percent(v / total_value) for v in ordered["total_cltv"]],
             t("col.mean_p_alive"): [t.percent(p) for p in ordered["mean_p_alive"]],
@@ -279,22 +276,27 @@ def _contact_frame(
     for name in ("campaign", "rank", "customer_id", "segment", "tier_label"):
         if name in listed.columns:
             columns[t(f"col.{name}")] = listed[name].cast(pl.Utf8).to_list()
+    if context.language == "tr" and "tier" in listed.columns and t("col.tier_label") in columns:
+        labels = {tier.id: tier.label("tr") for tier in TIERS}
+        columns[t("col.tier_label")] = [
+            labels.get(tier, tier) for tier in listed["tier"].cast(pl.Utf8).to_list()
+        ]
     numeric.add(t("col.rank"))
     if "p_alive" in listed.columns:
         columns[t("col.p_alive")] = [t.percent(v) for v in listed["p_alive"].to_list()]
         numeric.add(t("col.p_alive"))
     if mean in listed.columns:
         header = t("col.cltv_mean", months=format_value(context.horizon_months), currency=currency)
-        columns[header] = [_money(v) for v in listed[mean].to_list()]
+        columns[header] = [t.number(v) for v in listed[mean].to_list()]
         numeric.add(header)
     if "incremental_profit_mean" in listed.columns:
         header = t("col.profit_mean", currency=currency)
-        columns[header] = [_money(v) for v in listed["incremental_profit_mean"].to_list()]
+        columns[header] = [t.number(v) for v in listed["incremental_profit_mean"].to_list()]
         numeric.add(header)
         if {"incremental_profit_q05", "incremental_profit_q95"} <= set(listed.columns):
             header = t("col.profit_band", currency=currency)
             columns[header] = [
-                f"{_money(lo)} – {_money(hi)}"
+                f"{t.number(lo)} – {t.number(hi)}"
                 for lo, hi in zip(
                     listed["incremental_profit_q05"], listed["incremental_profit_q95"], strict=True
                 )
@@ -316,19 +318,19 @@ def summary_section(context: ReportContext) -> str:
     months = format_value(context.horizon_months)
     columns = charts.cltv_columns(customers, tag)
     parts = [
-        f"<p>{esc(t('summary.lead', customers=f'{customers.height:,}', months=months, currency=currency))}</p>"
+        f"<p>{esc(t('summary.lead', customers=t.number(customers.height), months=months, currency=currency))}</p>"
     ]
     draws = _draw_matrix(run)
-    kpis = [_kpi(f"{customers.height:,}", t("kpi.customers"))]
+    kpis = [_kpi(t.number(customers.height), t("kpi.customers"))]
     if "mean" in columns:
         total = float(customers[columns["mean"]].sum())
         note = ""
         if draws is not None and draws.shape[1] > 1:
             totals = draws.sum(axis=0)
             low, high = np.quantile(totals, (0.05, 0.95))
-            note = t("kpi.band", low=_money(low), high=_money(high))
+            note = t("kpi.band", low=t.number(low), high=t.number(high))
         kpis.append(
-            _kpi(_money(total), t("kpi.total_cltv", months=months, currency=currency), note)
+            _kpi(t.number(total), t("kpi.total_cltv", months=months, currency=currency), note)
         )
     if "p_alive" in customers.columns:
         kpis.append(_kpi(t.percent(float(customers["p_alive"].mean())), t("kpi.p_alive")))
@@ -339,11 +341,13 @@ def summary_section(context: ReportContext) -> str:
             row = total_row.row(0, named=True)
             band = ""
             if row.get("profit_q05") is not None and row.get("profit_q95") is not None:
-                band = t("kpi.band", low=_money(row["profit_q05"]), high=_money(row["profit_q95"]))
-            contacts = t("kpi.contacts", n=f"{int(row.get('contacts') or 0):,}")
+                band = t(
+                    "kpi.band", low=t.number(row["profit_q05"]), high=t.number(row["profit_q95"])
+                )
+            contacts = t("kpi.contacts", n=t.number(int(row.get("contacts") or 0)))
             kpis.append(
                 _kpi(
-                    _money(row["profit_mean"]),
+                    t.number(row["profit_mean"]),
                     t("kpi.campaign_profit", currency=currency),
                     f"{contacts}; {band}" if band else contacts,
                 )
@@ -382,7 +386,9 @@ def summary_section(context: ReportContext) -> str:
                 embed(
                     t("summary.by_segment"),
                     lambda: charts.group_value_chart(
-                        panels, xlabel=t("chart.total_value", months=months, currency=currency)
+                        panels,
+                        xlabel=t("chart.total_value", months=months, currency=currency),
+                        number=t.number,
                     ),
                     t("summary.value_chart_caption"),
                 )
@@ -399,6 +405,7 @@ def summary_section(context: ReportContext) -> str:
                     xlabel=t("chart.profit", currency=currency),
                     contacts_label=t("chart.contacts_label", n="{n}"),
                     nobody_label=t("chart.no_contacts"),
+                    number=t.number,
                 ),
                 t("summary.plan_caption"),
             )
@@ -757,9 +764,9 @@ def _backtest_rows(metrics: dict, t: Translator, currency: str) -> pl.DataFrame:
         rows.append(
             {
                 t("backtest.measure"): t(key) + unit,
-                t("backtest.actual"): _money(actual),
-                t("backtest.predicted"): _money(metrics[f"{prefix}predicted_mean"]),
-                t("backtest.band"): f"{_money(low)} – {_money(high)}",
+                t("backtest.actual"): t.number(actual),
+                t("backtest.predicted"): t.number(metrics[f"{prefix}predicted_mean"]),
+                t("backtest.band"): f"{t.number(low)} – {t.number(high)}",
                 t("backtest.inside"): t("yes") if low <= actual <= high else t("no"),
             }
         )
@@ -800,7 +807,7 @@ def backtest_section(context: ReportContext) -> str:
         "backtest.lead",
         calibration_end=metrics.get("calibration_end", "?"),
         holdout_end=metrics.get("holdout_end", "?"),
-        customers=f"{int(metrics.get('customers', 0)):,}",
+        customers=t.number(int(metrics.get("customers", 0))),
     )
     parts = [f"<p>{esc(lead)}</p>"]
     if metrics.get("convergence_passed") is False:
@@ -1110,9 +1117,17 @@ def campaigns_section(context: ReportContext) -> str:
 # ----------------------------------------------------------------------------- warnings
 
 
+def all_warnings(context: ReportContext) -> list[dict]:
+    """The run's warnings and the campaign plan's (code ``campaign_plan``), as in the manifest."""
+    plan = context.manifest.get("campaign_plan") or {}
+    return context.run.warnings + [
+        {"code": "campaign_plan", "message": str(message)} for message in plan.get("warnings") or []
+    ]
+
+
 def warnings_section(context: ReportContext) -> str:
-    """Data warnings from the manifest, plus the gate's failures."""
-    warnings = context.run.warnings
+    """Data and campaign-plan warnings from the manifest, plus the gate's failures."""
+    warnings = all_warnings(context)
     parts = []
     if warnings:
         parts.append(
