@@ -40,6 +40,8 @@ nav a { color: #0969da; text-decoration: none; white-space: nowrap; }
 .banner.bad strong.big { font-size: 26px; display: block; letter-spacing: 0.5px; }
 .banner.warn { background: #fff8c5; border: 2px solid #d4a72c; color: #4d2d00; }
 .banner ul { margin: 6px 0 0; }
+.banner details { margin: 6px 0 0; }
+.banner.bad summary { color: #82071e; font-weight: 600; }
 table { border-collapse: collapse; margin: 6px 0 12px; font-size: 12.5px; }
 th, td { border: 1px solid var(--line); padding: 3px 7px; text-align: right; vertical-align: top; }
 th { background: #f6f8fa; position: sticky; top: 0; }

@@ -72,6 +72,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "dışa aktarılan her satır convergence_passed = false olarak işaretlendi. Model "
         "düzeltilmeden bu sayılar pazarlama ekibine verilmemeli.",
     ),
+    "gate.failed_list": (
+        "The {n} failed checks (click to open; also under Diagnostics)",
+        "Başarısız {n} kontrol (açmak için tıklayın; Tanılama bölümünde de var)",
+    ),
     "gate.missing_title": (
         "CONVERGENCE GATE: NOT RECORDED",
         "YAKINSAMA KONTROLÜ: KAYIT YOK",

@@ -125,8 +125,9 @@ def embed(what: str, make: Callable[[], Figure], caption: str = "") -> str:
 def gate_banner(manifest: dict, t: Translator | None = None, *, compact: bool = False) -> str:
     """The convergence verdict: green when passed, a loud red box listing failures otherwise.
 
-    ``compact`` makes a passed verdict one slim line (the page header); a failure is never
-    made smaller.
+    ``compact`` (the page header) makes a passed verdict one slim line and folds a failure's
+    list of checks into a ``<details>``, so the executive summary stays on the first screen;
+    the failure's title and text stay as loud.
     """
     t = t or Translator()
     convergence = manifest.get("convergence") or {}
@@ -147,10 +148,16 @@ def gate_banner(manifest: dict, t: Translator | None = None, *, compact: bool = 
         f"{esc(format_value(f['value']))} (needs {esc(f['rule'])})</li>"
         for f in failures
     )
+    listing = f"<ul>{items}</ul>"
+    if compact:
+        listing = (
+            f"<details><summary>{esc(t('gate.failed_list', n=len(failures)))}</summary>"
+            f"{listing}</details>"
+        )
     return (
         f'<div class="banner bad"><strong class="big">&#9888; {esc(t("gate.failed_title"))}'
         f"</strong>{esc(t('gate.failed_text', failed=len(failures), n=len(checks)))}"
-        f"<ul>{items}</ul></div>"
+        f"{listing}</div>"
     )
 
 
