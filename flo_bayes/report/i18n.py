@@ -138,14 +138,18 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "summary.contact_first": ("Who to contact first", "Önce kimlere ulaşılmalı"),
     "summary.contact_first_lead": (
-        "The first {n} customers of each campaign's list (best first). Full lists: "
-        "campaign_plan.xlsx and campaigns/<campaign>.csv.",
-        "Her kampanya listesinin ilk {n} müşterisi (en iyisi başta). Listelerin tamamı: "
-        "campaign_plan.xlsx ve campaigns/<kampanya>.csv.",
+        "The first {n} customers of each campaign's list (best first). The report holds no "
+        "customer ids: the rank points into the campaign's list in campaign_plan.xlsx and "
+        "campaigns/<campaign>.csv.",
+        "Her kampanya listesinin ilk {n} müşterisi (en iyisi başta). Rapor müşteri numarası "
+        "içermez: sıra, campaign_plan.xlsx ve campaigns/<kampanya>.csv içindeki kampanya "
+        "listesini gösterir.",
     ),
     "summary.top_value_lead": (
-        "No campaign plan: the {n} customers with the highest expected value.",
-        "Kampanya planı yok: beklenen değeri en yüksek {n} müşteri.",
+        "No campaign plan: the {n} customers with the highest expected value (their ids are "
+        "in customers.csv, ranked by value_rank).",
+        "Kampanya planı yok: beklenen değeri en yüksek {n} müşteri (numaraları customers.csv "
+        "içinde, value_rank sırasıyla).",
     ),
     "summary.more_in_lists": (
         "Diagnostics for analysts follow below.",

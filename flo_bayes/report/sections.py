@@ -280,7 +280,9 @@ def _contact_frame(
     mean = f"cltv_{context.horizon_tag}_pred_mean"
     columns: dict[str, list] = {}
     numeric: set[str] = set()
-    for name in ("campaign", "rank", "customer_id", "segment", "tier_label"):
+    # No customer ids: the report is shared (e-mailed) and holds none (see README, Privacy);
+    # the rank points into the campaign's list, which has them.
+    for name in ("campaign", "rank", "segment", "tier_label"):
         if name in listed.columns:
             columns[t(f"col.{name}")] = listed[name].cast(pl.Utf8).to_list()
     if context.language == "tr" and "tier" in listed.columns and t("col.tier_label") in columns:

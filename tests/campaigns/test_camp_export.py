@@ -170,3 +170,17 @@ def test_workbook_carries_run_warnings_and_turkish_headers(run_folder: Path, tmp
         assert ("run warnings", "none") in settings
     with pytest.raises(UserInputError, match="unknown report language 'de'"):
         write_workbook(result, tmp_path / "de.xlsx", language="de")
+
+
+def test_plan_command_puts_the_runs_warnings_on_the_settings_sheet(
+    tmp_path: Path, make_run
+) -> None:
+    run = make_run(tmp_path / "run")
+    manifest_path = run / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["warnings"] = [{"code": "extreme_spend", "message": "2 customers spend a lot"}]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    build_campaign_plan(run, default_campaigns_config(), tmp_path / "plan", language="tr")
+    book = openpyxl.load_workbook(tmp_path / "plan" / "campaign_plan.xlsx")
+    rows = [(r[0].value, r[1].value) for r in book["ayarlar"].iter_rows(min_row=2)]
+    assert ("çalıştırma uyarıları", "extreme_spend: 2 customers spend a lot") in rows

@@ -223,3 +223,11 @@ def test_tracking_table_weekly_sums_to_cumulative():
     np.testing.assert_allclose(frame["expected_mean"].sum(), tracking[-1].mean())
     assert (frame["expected_q05"] <= frame["expected_mean"]).all()
     assert (frame["expected_mean"] <= frame["expected_q95"]).all()
+
+
+def test_report_holds_no_customer_ids(tiny_run: Path, tiny_report: Path):
+    """ "Who to contact first" shows ranks and profiles; the ids stay in the campaign lists."""
+    html = re.sub(r'src="data:[^"]*"', "", tiny_report.read_text(encoding="utf-8"))
+    ids = load_run(tiny_run).customers["customer_id"].cast(pl.Utf8).to_list()
+    assert "Who to contact first" in html
+    assert not [i for i in ids if i in html]
