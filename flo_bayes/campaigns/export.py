@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from flo_bayes.campaigns.columns import ColumnSpec
 from flo_bayes.campaigns.plan import PlanResult
 from flo_bayes.campaigns.tables import sheet_names
 from flo_bayes.io.writers import atomic_path, write_frame, write_json
+from flo_bayes.report.i18n import Translator, check_language, column_header
 
 WORKBOOK = "campaign_plan.xlsx"
 CAMPAIGNS_DIR = "campaigns"
@@ -83,11 +85,13 @@ def _write_table(
     formats: dict[str, Any],
     header_format: Any,
     note: str | None = None,
+    headers: list[str] | None = None,
 ) -> None:
     sheet = workbook.add_worksheet(sheet_name)
     columns = frame.columns
+    headers = headers or columns
     kinds = [specs[c].kind if c in specs else "text" for c in columns]
-    sheet.write_row(0, 0, columns, header_format)
+    sheet.write_row(0, 0, headers, header_format)
     for j, column in enumerate(columns):
         values = frame.get_column(column).to_list()
         fmt = formats.get(kinds[j])
@@ -100,10 +104,11 @@ def _write_table(
                 sheet.write_number(i, j, float(value), fmt)
         if kinds[j] == "text":
             width = min(
-                _MAX_TEXT_WIDTH, max([len(column), *(_cell_width(v) for v in values[:500])]) + 2
+                _MAX_TEXT_WIDTH, max([len(headers[j]), *(_cell_width(v) for v in values[:500])]) + 2
             )
         else:
-            width = max(len(column) + 2, _WIDTHS[kinds[j]])
+            # Long worded headers wrap (text_wrap) rather than widen number columns a lot.
+            width = max(min(len(headers[j]), 24) + 2, _WIDTHS[kinds[j]])
         sheet.set_column(j, j, width)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, frame.height, max(len(columns) - 1, 0))
@@ -112,13 +117,53 @@ def _write_table(
         sheet.write_string(frame.height + 2, 0, note, formats["warning"])
 
 
-def write_workbook(result: PlanResult, path: Path) -> Path:
+def manifest_warnings(manifest: Mapping[str, Any] | None) -> list[str]:
+    """The run's warnings from its manifest as ``code: message`` lines (none without one)."""
+    lines = []
+    for warning in (manifest or {}).get("warnings") or []:
+        if isinstance(warning, Mapping):
+            code, message = warning.get("code", ""), warning.get("message", "")
+            lines.append(f"{code}: {message}" if code else str(message))
+        else:
+            lines.append(str(warning))
+    return lines
+
+
+def workbook_settings(
+    result: PlanResult, manifest: Mapping[str, Any] | None, language: str = "en"
+) -> list[tuple[str, str]]:
+    """Rows of the workbook's settings sheet: the plan settings, then every warning.
+
+    Each of the plan's warnings and of the run's warnings (from ``manifest``) gets its own
+    row, so none is lost in one long cell; "none" is written only when both lists are empty.
+    """
+    t = Translator(check_language(language))
+    rows = [row for row in settings_table(result) if row[0] != "warnings"]
+    plan_lines = list(result.warnings)
+    run_lines = manifest_warnings(manifest)
+    rows += [(t("xlsx.plan_warnings"), line) for line in plan_lines]
+    rows += [(t("xlsx.run_warnings"), line) for line in run_lines]
+    if not plan_lines and not run_lines:
+        rows.append((t("xlsx.run_warnings"), t("xlsx.none")))
+    return rows
+
+
+def write_workbook(
+    result: PlanResult,
+    path: Path,
+    *,
+    language: str = "en",
+    manifest: Mapping[str, Any] | None = None,
+) -> Path:
     """Write ``campaign_plan.xlsx``.
 
     Sheets: ``summary`` (one row per campaign and a total row), one sheet per campaign (its
-    target list, or a warning line when it chose nobody), ``columns`` (what every column
-    means) and ``settings``. Every table has a frozen header row and filters; numbers carry
-    formats (money with thousands separators, probabilities as percentages).
+    target list, or a warning line when it chose nobody), ``columns`` (each header, its CSV
+    column name and what it means) and ``settings`` (how the plan was made, then one row per
+    warning of the plan and of the run). Headers are in words with the currency
+    (``Incremental profit, mean (TRY)``), in English or Turkish. Every table has a frozen
+    header row and filters; numbers carry formats (money with thousands separators,
+    probabilities as percentages).
 
     Parameters
     ----------
@@ -126,6 +171,10 @@ def write_workbook(result: PlanResult, path: Path) -> Path:
         The plan.
     path : Path
         Destination (written atomically).
+    language : {"en", "tr"}
+        Language of the headers and of the fixed sheet names.
+    manifest : mapping, optional
+        The run's manifest; its ``warnings`` are listed on the settings sheet.
 
     Returns
     -------
@@ -133,6 +182,16 @@ def write_workbook(result: PlanResult, path: Path) -> Path:
         ``path``.
 
     """
+    t = Translator(check_language(language))
+    currency = result.context.currency
+    horizon = result.context.cltv_horizon_months
+
+    def headers(columns: list[str]) -> list[str]:
+        return [
+            column_header(c, language=language, currency=currency, horizon_months=horizon)
+            for c in columns
+        ]
+
     names = sheet_names([p.name for p in result.campaigns])
     with atomic_path(path) as temporary:
         workbook = xlsxwriter.Workbook(str(temporary), {"strings_to_numbers": False})
@@ -144,24 +203,68 @@ def write_workbook(result: PlanResult, path: Path) -> Path:
             for kind, fmt in _FORMATS.items()
         }
         formats["warning"] = workbook.add_format({"bold": True, "font_color": "#C00000"})
-        _write_table(workbook, "summary", result.summary, result.summary_columns, formats, header)
+        _write_table(
+            workbook,
+            t("sheet.summary"),
+            result.summary,
+            result.summary_columns,
+            formats,
+            header,
+            headers=headers(result.summary.columns),
+        )
         for plan, sheet in zip(result.campaigns, names, strict=True):
-            note = f"WARNING: {plan.warning}" if plan.warning else None
+            note = t("xlsx.warning_line", text=plan.warning) if plan.warning else None
             _write_table(
-                workbook, sheet, plan.targets, result.target_columns, formats, header, note
+                workbook,
+                sheet,
+                plan.targets,
+                result.target_columns,
+                formats,
+                header,
+                note,
+                headers=headers(plan.targets.columns),
             )
         descriptions = [
-            ("summary", name, spec.description) for name, spec in result.summary_columns.items()
+            (t("sheet.summary"), header_text, name, spec.description)
+            for name, spec, header_text in zip(
+                result.summary_columns,
+                result.summary_columns.values(),
+                headers(list(result.summary_columns)),
+                strict=True,
+            )
         ] + [
-            ("<campaign sheets>", name, spec.description)
-            for name, spec in result.target_columns.items()
+            (t("xlsx.campaign_sheets"), header_text, name, spec.description)
+            for name, spec, header_text in zip(
+                result.target_columns,
+                result.target_columns.values(),
+                headers(list(result.target_columns)),
+                strict=True,
+            )
         ]
         columns_frame = pl.DataFrame(
-            descriptions, schema=["sheet", "column", "description"], orient="row"
+            descriptions, schema=["sheet", "header", "column", "description"], orient="row"
         )
-        _write_table(workbook, "columns", columns_frame, {}, formats, header)
-        settings = pl.DataFrame(settings_table(result), schema=["setting", "value"], orient="row")
-        _write_table(workbook, "settings", settings, {}, formats, header)
+        _write_table(
+            workbook,
+            t("sheet.columns"),
+            columns_frame,
+            {},
+            formats,
+            header,
+            headers=[t("xlsx.sheet"), t("xlsx.header"), t("xlsx.column"), t("xlsx.description")],
+        )
+        settings = pl.DataFrame(
+            workbook_settings(result, manifest, language), schema=["setting", "value"], orient="row"
+        )
+        _write_table(
+            workbook,
+            t("sheet.settings"),
+            settings,
+            {},
+            formats,
+            header,
+            headers=[t("xlsx.setting"), t("xlsx.value")],
+        )
         workbook.close()
     return path
 
@@ -189,7 +292,13 @@ def plan_record(result: PlanResult, files: list[Path], out_dir: Path) -> dict[st
     }
 
 
-def write_campaign_plan(result: PlanResult, out_dir: Path | str) -> tuple[Path, ...]:
+def write_campaign_plan(
+    result: PlanResult,
+    out_dir: Path | str,
+    *,
+    language: str = "en",
+    manifest: Mapping[str, Any] | None = None,
+) -> tuple[Path, ...]:
     """Write every export of a plan under ``out_dir``.
 
     Parameters
@@ -198,6 +307,10 @@ def write_campaign_plan(result: PlanResult, out_dir: Path | str) -> tuple[Path, 
         The plan.
     out_dir : Path or str
         Output folder (a run folder, or a separate folder for an alternative plan).
+    language : {"en", "tr"}
+        Language of the workbook's headers (CSV files keep their machine column names).
+    manifest : mapping, optional
+        The run's manifest; its warnings go on the workbook's settings sheet.
 
     Returns
     -------
@@ -212,7 +325,7 @@ def write_campaign_plan(result: PlanResult, out_dir: Path | str) -> tuple[Path, 
     for plan in result.campaigns:
         files.append(write_frame(plan.targets, campaigns_dir / f"{plan.name}.csv"))
     files.append(write_frame(result.summary, campaigns_dir / SUMMARY_CSV))
-    files.append(write_workbook(result, out_dir / WORKBOOK))
+    files.append(write_workbook(result, out_dir / WORKBOOK, language=language, manifest=manifest))
     keep = {f.resolve() for f in files}
     for old in stale:
         if old.resolve() not in keep and old.is_file():
@@ -228,8 +341,10 @@ __all__ = [
     "PLAN_JSON",
     "SUMMARY_CSV",
     "WORKBOOK",
+    "manifest_warnings",
     "plan_record",
     "settings_table",
     "write_campaign_plan",
+    "workbook_settings",
     "write_workbook",
 ]

@@ -9,6 +9,7 @@ from flo_bayes.campaigns.export import write_campaign_plan
 from flo_bayes.campaigns.plan import PlanResult, plan_campaigns
 from flo_bayes.campaigns.run_inputs import read_run
 from flo_bayes.config.campaigns import CampaignsConfig
+from flo_bayes.runs import open_run
 
 
 def build_campaign_plan(
@@ -17,6 +18,7 @@ def build_campaign_plan(
     out_dir: Path | str | None = None,
     *,
     seed: int | None = None,
+    language: str = "en",
 ) -> PlanResult:
     """Plan campaigns on a finished run's outputs and write the exports.
 
@@ -32,6 +34,8 @@ def build_campaign_plan(
     seed : int, optional
         Seed of the effect draws (default: the run's seed, so a re-plan with the same config
         reproduces the run's plan).
+    language : {"en", "tr"}
+        Language of the workbook's headers.
 
     Returns
     -------
@@ -49,7 +53,12 @@ def build_campaign_plan(
     """
     inputs = read_run(run_dir)
     result = plan_campaigns(inputs.customers, inputs.value_draws, config, inputs.context, seed=seed)
-    files = write_campaign_plan(result, Path(out_dir) if out_dir is not None else Path(run_dir))
+    files = write_campaign_plan(
+        result,
+        Path(out_dir) if out_dir is not None else Path(run_dir),
+        language=language,
+        manifest=open_run(run_dir).manifest,  # the run's warnings go on the settings sheet
+    )
     return replace(result, files=files)
 
 

@@ -24,8 +24,8 @@ from matplotlib.ticker import MaxNLocator
 
 from flo_bayes.diagnostics.fit_checks import CountCheck, FrequencyRecencyGrid, SpendCheck
 
-# Parameters whose posteriors are strongly correlated (r with alpha in the BG/NBD; p, q and
-# v in the Gamma-Gamma, which share one spend scale), shown in pair plots.
+# Parameters whose posteriors are strongly correlated (the BG/NBD rate shape r and scale
+# alpha trade off; so do the Gamma-Gamma shapes p, q and scale v), shown in pair plots.
 CORRELATED_PARAMETERS: dict[str, tuple[str, ...]] = {
     "bgnbd": ("r", "alpha"),
     "gamma_gamma": ("p", "q", "v"),
@@ -35,6 +35,10 @@ CORRELATED_PARAMETERS: dict[str, tuple[str, ...]] = {
 OBSERVED_COLOR = "#1f77b4"
 MODEL_COLOR = "#ff7f0e"
 PRIOR_COLOR = "#7f7f7f"
+
+# Prior-vs-posterior: a posterior wider than this factor (largest / smallest value shown)
+# is drawn on a log axis.
+LOG_AXIS_RATIO = 20.0
 
 # Style applied while a figure is built and saved (never globally).
 PLOT_RC: dict[str, object] = {
@@ -72,6 +76,38 @@ def _collection_figure(collection, title: str) -> Figure:
     return _detach(figure)
 
 
+def _chain_legend(figure: Figure, idata: xr.DataTree, *, by: str) -> None:
+    """Name the chains with their integer ids, from the first panel's lines (one per chain).
+
+    ``arviz_plots`` draws one line per chain in the order of the ``chain`` coordinate and
+    tells them apart by ``by`` (``"color"`` or ``"linestyle"``) without a legend.
+    """
+    from matplotlib.lines import Line2D
+
+    chains = [int(c) for c in idata["posterior"]["chain"].values]
+    lines = figure.axes[0].get_lines()[: len(chains)] if figure.axes else []
+    if len(lines) < len(chains):
+        return
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=line.get_color() if by == "color" else "black",
+            linestyle=line.get_linestyle() if by == "linestyle" else "-",
+            lw=1.5,
+        )
+        for line in lines
+    ]
+    figure.legend(
+        handles,
+        [f"chain {c}" for c in chains],
+        loc="upper right",
+        ncols=len(chains),
+        frameon=False,
+        fontsize=8,
+    )
+
+
 def _present(idata: xr.DataTree, names: Sequence[str] | None) -> list[str] | None:
     if names is None:
         return None
@@ -104,7 +140,9 @@ def trace_plot(
         collection = az.plot_trace_dist(
             idata, var_names=_present(idata, var_names), backend="matplotlib", compact=True
         )
-        return _collection_figure(collection, title)
+        figure = _collection_figure(collection, title)
+        _chain_legend(figure, idata, by="linestyle")
+        return figure
 
 
 def rank_plot(
@@ -139,7 +177,8 @@ def rank_plot(
             figure_kwargs={"figsize": (max(3.0 * len(names), 6.0), 3.4)},
         )
         figure = _collection_figure(collection, title)
-        figure.subplots_adjust(top=0.78)
+        figure.subplots_adjust(top=0.74)
+        _chain_legend(figure, idata, by="color")
         return figure
 
 
@@ -229,12 +268,17 @@ def prior_posterior_plot(
     priors: Mapping[str, tuple[float, float]],
     *,
     title: str = "Prior and posterior",
+    interval: float = 0.9,
 ) -> Figure:
-    """Posterior histogram against the log-normal prior density, per parameter, on a log axis.
+    """Per parameter: the posterior zoomed in with the prior over the same range, and both intervals.
 
-    Densities are with respect to ``log(theta)``, so both curves keep their shape on the
-    logarithmic axis; a posterior much narrower than the prior means the data, not the prior,
-    determine the parameter.
+    A posterior far narrower than its prior is a spike on the prior's axis, so each column
+    has two panels. Top: the posterior density of ``log(theta)`` over the posterior's own
+    range (axis in ``theta``, log scale), with the prior density over that range on its own
+    scale (dashed; the top of the panel is the prior's peak, so a flat line near the top
+    means the prior is flat there and a low line means the posterior sits in the prior's
+    tail). Bottom: the prior's and the posterior's central intervals on one log axis, which
+    shows how much of the prior the data ruled out.
 
     Parameters
     ----------
@@ -244,44 +288,84 @@ def prior_posterior_plot(
         ``(median, log_sd)`` of each parameter's log-normal prior.
     title : str
         Figure title.
+    interval : float
+        Central probability of the intervals in the bottom panels.
 
     Returns
     -------
     matplotlib.figure.Figure
 
     """
-    from scipy.stats import norm
+    from scipy.stats import lognorm, norm
 
     names = [name for name in posterior if name in priors]
+    z = float(norm.ppf(0.5 + interval / 2))
+    tail = (1 - interval) / 2
+    columns = max(len(names), 1)
     with plot_style():
-        figure = Figure(figsize=(3.2 * max(len(names), 1), 2.8), layout="constrained")
-        axes = figure.subplots(1, max(len(names), 1), squeeze=False)[0]
-        for axis, name in zip(axes, names, strict=False):
+        figure = Figure(figsize=(3.3 * columns, 3.9), layout="constrained")
+        axes = figure.subplots(2, columns, squeeze=False, gridspec_kw={"height_ratios": (3.0, 1.2)})
+        for j, name in enumerate(names):
+            top, bottom = axes[0, j], axes[1, j]
             draws = np.log(np.asarray(posterior[name], dtype=np.float64).reshape(-1))
             median, log_sd = priors[name]
-            centre = np.log(median)
-            prior_low, prior_high = centre - 3 * log_sd, centre + 3 * log_sd
-            low = min(prior_low, draws.min())
-            high = max(prior_high, draws.max())
-            grid = np.linspace(low, high, 400)
-            axis.hist(
-                draws,
-                bins=60,
-                density=True,
-                histtype="stepfilled",
-                color=MODEL_COLOR,
-                alpha=0.6,
-                label="posterior",
+            centre = float(np.log(median))
+            low, high = np.quantile(draws, (0.001, 0.999))
+            pad = 0.25 * (high - low) if high > low else 0.1
+            grid = np.linspace(low - pad, high + pad, 300)
+            theta_grid = np.exp(grid)
+            # A posterior spanning less than a factor LOG_AXIS_RATIO reads best on a plain
+            # axis (densities of theta); a wider one on a log axis (densities of log theta).
+            log_axis = theta_grid[-1] / theta_grid[0] > LOG_AXIS_RATIO
+            if log_axis:
+                density, edges = np.histogram(draws, bins=50, density=True)
+                edges = np.exp(edges)
+                prior_density = norm.pdf(grid, centre, log_sd)
+                prior_peak = norm.pdf(centre, centre, log_sd)
+            else:
+                density, edges = np.histogram(np.exp(draws), bins=50, density=True)
+                prior_density = lognorm.pdf(theta_grid, s=log_sd, scale=median)
+                prior_peak = lognorm.pdf(median * np.exp(-(log_sd**2)), s=log_sd, scale=median)
+            top.stairs(density, edges, fill=True, color=MODEL_COLOR, alpha=0.6, label="posterior")
+            twin = top.twinx()
+            twin.plot(
+                theta_grid,
+                prior_density,
+                color=PRIOR_COLOR,
+                lw=1.5,
+                ls="--",
+                label="prior (own scale)",
             )
-            axis.plot(
-                grid, norm.pdf(grid, centre, log_sd), color=PRIOR_COLOR, lw=1.5, label="prior"
+            twin.set_ylim(0, 1.05 * prior_peak)
+            twin.set_yticks([])
+            twin.spines["right"].set_visible(False)
+            if log_axis:
+                top.set_xscale("log")
+            top.xaxis.set_major_locator(
+                MaxNLocator(4) if not log_axis else top.xaxis.get_major_locator()
             )
+            top.set_xlim(theta_grid[0], theta_grid[-1])
+            top.set_yticks([])
             ratio = np.std(np.exp(draws), ddof=1) / _lognormal_sd(median, log_sd)
-            axis.set_title(f"{name}  (posterior sd / prior sd = {ratio:.2g})")
-            axis.set_xlabel(f"log({name})")
-            axis.set_yticks([])
-        if names:
-            axes[0].legend(loc="upper left")
+            top.set_title(f"{name}: posterior sd / prior sd = {ratio:.2g}")
+            top.set_xlabel(f"{name} (posterior range{', log scale' if log_axis else ''})")
+            if j == 0:
+                handles = top.get_legend_handles_labels()
+                extra = twin.get_legend_handles_labels()
+                top.legend(handles[0] + extra[0], handles[1] + extra[1], loc="upper left")
+            prior_band = np.exp([centre - z * log_sd, centre + z * log_sd])
+            posterior_band = np.exp(np.quantile(draws, (tail, 1 - tail)))
+            bottom.hlines(1, *prior_band, color=PRIOR_COLOR, lw=5)
+            bottom.plot(median, 1, "|", color="black", ms=10)
+            bottom.hlines(0, *posterior_band, color=MODEL_COLOR, lw=5)
+            bottom.plot(np.exp(np.median(draws)), 0, "|", color="black", ms=10)
+            bottom.set_xscale("log")
+            bottom.set_ylim(-0.7, 1.7)
+            bottom.set_yticks(
+                [0, 1], [f"posterior {interval:.0%}", f"prior {interval:.0%}"] if j == 0 else []
+            )
+            bottom.tick_params(axis="y", length=0)
+            bottom.set_xlabel(f"{name} (log scale)")
         figure.suptitle(title, fontsize=11)
         return figure
 
@@ -457,4 +541,63 @@ def spend_plot(
             title_fontsize=8,
         )
         axis.set_title(title or "Mean spend per purchase: observed vs Gamma-Gamma predictive")
+        return figure
+
+
+def tracking_plots(
+    weeks: np.ndarray,
+    actual: np.ndarray,
+    expected: tuple[np.ndarray, np.ndarray, np.ndarray],
+    cumulative_actual: np.ndarray,
+    cumulative_expected: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    start: str = "",
+    labels: Mapping[str, str] | None = None,
+) -> Figure:
+    """Holdout tracking side by side: purchases per week (left) and cumulative (right).
+
+    Parameters
+    ----------
+    weeks : numpy.ndarray
+        Week numbers (1 = first holdout week).
+    actual, cumulative_actual : numpy.ndarray
+        Actual purchases in each week and cumulated.
+    expected, cumulative_expected : tuple of numpy.ndarray
+        ``(mean, q05, q95)`` of the model's expectation per week and cumulated.
+    start : str
+        Day the holdout starts after (for the x label).
+    labels : mapping of str to str, optional
+        Translated texts: ``actual``, ``expected``, ``band``, ``weekly``, ``cumulative``,
+        ``x``, ``y``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    text = {
+        "actual": "actual",
+        "expected": "expected (posterior mean)",
+        "band": "90 % band of the expectation",
+        "weekly": "Purchases per holdout week",
+        "cumulative": "Cumulative purchases",
+        "x": f"weeks after {start}" if start else "holdout week",
+        "y": "purchases",
+    } | dict(labels or {})
+    with plot_style():
+        figure = Figure(figsize=(11, 3.6), layout="constrained")
+        left, right = figure.subplots(1, 2)
+        for axis, observed, (mean, low, high), title in (
+            (left, actual, expected, text["weekly"]),
+            (right, cumulative_actual, cumulative_expected, text["cumulative"]),
+        ):
+            axis.fill_between(weeks, low, high, color=MODEL_COLOR, alpha=0.3, label=text["band"])
+            axis.plot(weeks, mean, "--", color=MODEL_COLOR, lw=1.5, label=text["expected"])
+            axis.plot(weeks, observed, color="black", lw=1.3, label=text["actual"])
+            axis.set_title(title)
+            axis.set_xlabel(text["x"])
+            axis.set_ylabel(text["y"])
+            axis.set_ylim(bottom=0)
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        left.legend(loc="upper right")
         return figure

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from flo_bayes.diagnostics.plots import MODEL_COLOR, OBSERVED_COLOR, plot_style
 
 # Share of the largest values left off the CLTV histogram's axis (they are heavy-tailed).
 HISTOGRAM_TOP_CUT = 0.995
+# Width (inches) of the executive summary's charts: the page's content width at 90 dpi.
+SUMMARY_WIDTH = 12.6
 
 
 def cltv_columns(customers: pl.DataFrame, horizon: str) -> dict[str, str]:
@@ -103,7 +108,7 @@ def cltv_histogram(customers: pl.DataFrame, horizon: str, *, currency: str = "")
         left.set_xlabel(f"predictive mean CLTV, {horizon} ({currency})")
         left.set_ylabel("customers")
         left.set_title(
-            f"Per-customer CLTV (values above the {HISTOGRAM_TOP_CUT:.1%} quantile piled at the right)"
+            f"Per-customer CLTV\n(values above the {HISTOGRAM_TOP_CUT:.1%} quantile piled at the right)"
         )
         if "q05" in columns and "q95" in columns:
             low = customers[columns["q05"]].to_numpy()
@@ -124,7 +129,7 @@ def cltv_histogram(customers: pl.DataFrame, horizon: str, *, currency: str = "")
             right.set_ylim(0, top * 1.1 if top > 0 else 1.0)
             right.set_xlabel("customers ordered by mean CLTV (evenly spaced sample)")
             right.set_ylabel(f"CLTV ({currency})")
-            right.set_title("Each customer's predictive band (axis cut at the 98 % quantile)")
+            right.set_title("Each customer's 90 % predictive band\n(axis cut at the 98 % quantile)")
             right.legend(loc="upper left")
         return figure
 
@@ -156,7 +161,7 @@ def cltv_band_chart(
             left.plot(q50, position, "|", color="black", ms=12, mew=2)
         left.set_yticks(positions, labels)
         left.set_xlabel(f"customers' predictive mean CLTV, {horizon} ({currency})")
-        left.set_title("Customers' mean CLTV: box 25-75 %, line 5-95 %, | median")
+        left.set_title("Customers' mean CLTV\n(box 25-75 %, line 5-95 %, | median)")
         summary = group_cltv_table(customers, group, horizon)
         summary = summary.with_columns(pl.col(group).cast(pl.Utf8))
         lookup = {row[group]: row for row in summary.iter_rows(named=True)}
@@ -172,8 +177,117 @@ def cltv_band_chart(
                 )
             right.plot(row["mean_cltv"], position, "o", color="black", ms=4)
         right.set_xlabel(f"CLTV, {horizon} ({currency})")
-        right.set_title("Average predictive band: q05-q95, q25-q75, • mean")
+        right.set_title("Average predictive band\n(thin q05-q95, thick q25-q75, • mean)")
         right.set_xlim(left=0)
         left.set_xlim(left=0)
         left.invert_yaxis()  # first group on top, as in the tables
+        return figure
+
+
+def group_value_chart(
+    panels: list[tuple[str, pl.DataFrame, str]],
+    *,
+    xlabel: str,
+    band: tuple[str, str] = ("total_cltv_q05", "total_cltv_q95"),
+    number: Callable[[float], str] = lambda value: f"{value:,.0f}",
+) -> Figure:
+    """Total value per group with its band, one panel per grouping, largest group on top.
+
+    Parameters
+    ----------
+    panels : list of (str, polars.DataFrame, str)
+        ``(title, table, group column)``; each table from :func:`group_cltv_table` with
+        ``total_cltv`` and the band columns.
+    xlabel : str
+        Axis label (names the horizon and currency).
+    band : tuple of str
+        Columns of the band's ends.
+    number : callable
+        Formats the axis's numbers (thousands separators of the report's language).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    rows = max(frame.height for _, frame, _ in panels) if panels else 1
+    with plot_style():
+        figure = Figure(figsize=(SUMMARY_WIDTH, 0.3 * rows + 1.4), layout="constrained")
+        axes = figure.subplots(1, max(len(panels), 1), squeeze=False)[0]
+        for axis, (title, frame, group) in zip(axes, panels, strict=False):
+            ordered = frame.sort("total_cltv", descending=True)
+            positions = np.arange(ordered.height)
+            axis.barh(positions, ordered["total_cltv"], color=OBSERVED_COLOR, alpha=0.75)
+            if all(column in ordered.columns for column in band):
+                axis.hlines(positions, ordered[band[0]], ordered[band[1]], color="black", lw=1.6)
+            axis.set_yticks(positions, ordered[group].cast(pl.Utf8).to_list())
+            axis.set_ylim(rows - 0.5, -0.5)  # same bar height in every panel, first on top
+            axis.set_xlim(left=0)
+            axis.set_xlabel(xlabel)
+            axis.set_title(title)
+            axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
+        return figure
+
+
+def profit_band_chart(
+    summary: pl.DataFrame,
+    *,
+    xlabel: str,
+    contacts_label: str = "{n} contacts",
+    nobody_label: str = "no customer selected",
+    low: str = "profit_q05",
+    high: str = "profit_q95",
+    number: Callable[[float], str] = lambda value: f"{value:,.0f}",
+) -> Figure:
+    """Campaign plan: each campaign's expected profit (dot) and 90 % band (line), zero marked.
+
+    Parameters
+    ----------
+    summary : polars.DataFrame
+        The plan summary (``campaign``, ``contacts``, ``profit_mean`` and the band columns);
+        a ``TOTAL`` row is left out.
+    xlabel : str
+        Axis label (names the currency).
+    contacts_label, nobody_label : str
+        Annotation texts (``{n}`` is the number of contacts).
+    low, high : str
+        Columns of the band's ends.
+    number : callable
+        Formats numbers (thousands separators of the report's language).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    from flo_bayes.campaigns.columns import TOTAL_ROW
+
+    plans = summary.filter(pl.col("campaign") != TOTAL_ROW)
+    positions = np.arange(plans.height)
+    with plot_style():
+        figure = Figure(
+            figsize=(SUMMARY_WIDTH, 0.42 * max(plans.height, 1) + 1.3), layout="constrained"
+        )
+        axis = figure.subplots()
+        axis.axvline(0, color="#c62828", lw=1, ls=":")
+        for position, row in zip(positions, plans.iter_rows(named=True), strict=True):
+            contacts = int(row.get("contacts") or 0)
+            if contacts == 0:
+                axis.text(0, position, "  " + nobody_label, va="center", color="#57606a")
+                continue
+            axis.hlines(position, row[low], row[high], color=MODEL_COLOR, lw=6, alpha=0.7)
+            axis.plot(row["profit_mean"], position, "o", color="black", ms=5)
+            axis.annotate(
+                contacts_label.format(n=number(contacts)),
+                (row[high], position),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
+        axis.set_yticks(positions, plans["campaign"].to_list())
+        axis.set_ylim(max(plans.height, 1) - 0.4, -0.6)  # first campaign on top, room below
+        axis.set_xlabel(xlabel)
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
+        axis.margins(x=0.12)
         return figure

@@ -32,13 +32,16 @@ h3 { font-size: 16px; margin: 20px 0 6px; }
 p.meta, .muted { color: var(--muted); }
 nav { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px;
       margin: 12px 0; }
-nav a { margin-right: 14px; color: #0969da; text-decoration: none; white-space: nowrap; }
+nav { display: flex; flex-wrap: wrap; gap: 2px 14px; }
+nav a { color: #0969da; text-decoration: none; white-space: nowrap; }
 .banner { border-radius: 8px; padding: 14px 18px; margin: 14px 0; font-size: 16px; }
 .banner.ok { background: #dafbe1; border: 2px solid var(--ok); color: #0f4d22; }
 .banner.bad { background: #ffebe9; border: 4px solid var(--bad); color: #82071e; }
 .banner.bad strong.big { font-size: 26px; display: block; letter-spacing: 0.5px; }
 .banner.warn { background: #fff8c5; border: 2px solid #d4a72c; color: #4d2d00; }
 .banner ul { margin: 6px 0 0; }
+.banner details { margin: 6px 0 0; }
+.banner.bad summary { color: #82071e; font-weight: 600; }
 table { border-collapse: collapse; margin: 6px 0 12px; font-size: 12.5px; }
 th, td { border: 1px solid var(--line); padding: 3px 7px; text-align: right; vertical-align: top; }
 th { background: #f6f8fa; position: sticky; top: 0; }
@@ -58,6 +61,21 @@ summary { cursor: pointer; color: #0969da; }
 .kv td:first-child { text-align: left; font-weight: 600; background: #fbfbfc; }
 .kv td { text-align: left; }
 code { background: #f6f8fa; padding: 0 3px; border-radius: 3px; }
+.banner.compact { padding: 8px 14px; margin: 8px 0; font-size: 14px; }
+.kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 10px 0 6px; }
+.kpi { flex: 1 1 180px; border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px;
+       background: #f6f8fa; }
+.kpi .value { font-size: 24px; font-weight: 700; }
+.kpi .label { color: var(--muted); }
+.kpi .note { font-size: 12.5px; margin-top: 2px; }
+.kpi.ok .value { color: var(--ok); }
+.kpi.bad { background: #ffebe9; border-color: var(--bad); }
+.kpi.bad .value { color: var(--bad); }
+#summary td { white-space: nowrap; }
+#summary th { max-width: 150px; }
+.partbreak { margin: 40px 0 0; padding: 8px 12px; background: #f6f8fa; border-left: 4px solid
+             #0969da; font-size: 15px; font-weight: 600; }
+#summary h2 { border-bottom-color: #0969da; }
 """
 
 
@@ -104,6 +122,7 @@ def table(
     row_class: Sequence[str | None] | None = None,
     note_when_cut: str = "",
     formats: dict[str, str] | None = None,
+    right_aligned: Iterable[str] = (),
 ) -> str:
     """Render a Polars frame as an HTML table.
 
@@ -121,6 +140,8 @@ def table(
         Extra text after "showing N of M rows" (e.g. where the full table is).
     formats : dict of str to str, optional
         Per column, a format spec for its numbers (e.g. ``".4f"``) instead of the default.
+    right_aligned : iterable of str
+        Text columns to align right like numbers (cells already formatted as text).
 
     Returns
     -------
@@ -130,7 +151,8 @@ def table(
     """
     shown = frame.head(max_rows)
     classes = {name: list(values) for name, values in (cell_class or {}).items()}
-    numeric = {name: _is_numeric(dtype) for name, dtype in frame.schema.items()}
+    aligned = set(right_aligned)
+    numeric = {name: _is_numeric(dtype) or name in aligned for name, dtype in frame.schema.items()}
     head = "".join(
         f'<th class="{"" if numeric[name] else "text"}">{esc(name)}</th>' for name in frame.columns
     )
@@ -204,12 +226,19 @@ def section(anchor: str, title: str, body: str) -> str:
     return f'<section id="{esc(anchor)}"><h2>{esc(title)}</h2>{body}</section>'
 
 
-def page(title: str, header: str, navigation: Sequence[tuple[str, str]], sections: str) -> str:
-    """The whole HTML document."""
+def page(
+    title: str,
+    header: str,
+    navigation: Sequence[tuple[str, str]],
+    sections: str,
+    *,
+    language: str = "en",
+) -> str:
+    """The whole HTML document (``language`` goes into ``<html lang>``)."""
     links = "".join(f'<a href="#{esc(anchor)}">{esc(label)}</a>' for anchor, label in navigation)
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{esc(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head>"
         f"<body><main>{header}<nav>{links}</nav>{sections}</main></body></html>\n"

@@ -33,6 +33,8 @@ from flo_bayes.report.html import (
     section,
     table,
 )
+from flo_bayes.report.i18n import TEXT, Translator
+from flo_bayes.segmentation.tiers import TIERS
 from flo_bayes.units import months_to_time_units
 
 # Posterior draws used by the fit-to-data checks (thinned evenly; enough for 90 % bands).
@@ -47,9 +49,24 @@ MODEL_PARAMETERS = {"bgnbd": BGNBD_PARAMETERS, "gamma_gamma": GAMMA_GAMMA_PARAME
 
 @dataclass
 class ReportContext:
-    """The loaded run plus derived settings shared by the sections."""
+    """The loaded run plus derived settings shared by the sections.
+
+    Attributes
+    ----------
+    run : Run
+        The loaded run folder.
+    language : {"en", "tr"}
+        Language of the headings, labels and the executive summary.
+
+    """
 
     run: Run
+    language: str = "en"
+
+    @cached_property
+    def t(self) -> Translator:
+        """The report's text in :attr:`language`."""
+        return Translator(self.language)  # type: ignore[arg-type]
 
     @property
     def manifest(self) -> dict:
@@ -105,57 +122,325 @@ def embed(what: str, make: Callable[[], Figure], caption: str = "") -> str:
 # ----------------------------------------------------------------------------- header
 
 
-def gate_banner(manifest: dict) -> str:
-    """The convergence verdict: green when passed, a loud red box listing failures otherwise."""
+def gate_banner(manifest: dict, t: Translator | None = None, *, compact: bool = False) -> str:
+    """The convergence verdict: green when passed, a loud red box listing failures otherwise.
+
+    ``compact`` (the page header) makes a passed verdict one slim line and folds a failure's
+    list of checks into a ``<details>``, so the executive summary stays on the first screen;
+    the failure's title and text stay as loud.
+    """
+    t = t or Translator()
     convergence = manifest.get("convergence") or {}
     if not convergence:
         return (
-            '<div class="banner bad"><strong class="big">CONVERGENCE GATE: NOT RECORDED</strong>'
-            "The manifest holds no convergence result; do not use these numbers.</div>"
+            f'<div class="banner bad"><strong class="big">{esc(t("gate.missing_title"))}'
+            f"</strong>{esc(t('gate.missing_text'))}</div>"
         )
     checks = convergence.get("checks", [])
     if convergence.get("passed"):
-        return (
-            '<div class="banner ok"><strong>Convergence gate PASSED</strong>: all '
-            f"{len(checks)} checks (R-hat, bulk and tail ESS per parameter, divergences and "
-            "E-BFMI per model) meet their thresholds.</div>"
-        )
+        text = t("gate.passed", n=len(checks))
+        head, _, rest = text.partition(":")
+        css = "banner ok compact" if compact else "banner ok"
+        return f'<div class="{css}"><strong>{esc(head)}</strong>:{esc(rest)}</div>'
     failures = convergence.get("failures") or [c for c in checks if not c.get("passed")]
     items = "".join(
         f"<li><code>{esc(f['target'])}</code> {esc(f['check'])} = "
         f"{esc(format_value(f['value']))} (needs {esc(f['rule'])})</li>"
         for f in failures
     )
+    listing = f"<ul>{items}</ul>"
+    if compact:
+        listing = (
+            f"<details><summary>{esc(t('gate.failed_list', n=len(failures)))}</summary>"
+            f"{listing}</details>"
+        )
     return (
-        '<div class="banner bad"><strong class="big">&#9888; CONVERGENCE GATE FAILED</strong>'
-        f"{len(failures)} of {len(checks)} checks failed. The posteriors may not be "
-        "trustworthy, and every exported row is marked <code>convergence_passed = false</code>. "
-        f"Do not hand these numbers to marketing before the fit is fixed.<ul>{items}</ul></div>"
+        f'<div class="banner bad"><strong class="big">&#9888; {esc(t("gate.failed_title"))}'
+        f"</strong>{esc(t('gate.failed_text', failed=len(failures), n=len(checks)))}"
+        f"{listing}</div>"
     )
 
 
 def header(context: ReportContext, built_at: str) -> str:
-    """Title, run identity and the gate verdict."""
+    """Title, run identity, the gate verdict and the count of warnings (kept short)."""
     run = context.run
+    t = context.t
     manifest = context.manifest
     source = manifest.get("input", {})
-    warnings = run.warnings
+    warnings = all_warnings(context)
     warning_banner = ""
     if warnings:
         codes = ", ".join(sorted({w.get("code", "?") for w in warnings}))
         warning_banner = (
-            f'<div class="banner warn"><strong>{len(warnings)} data warning(s)</strong>: '
-            f'{esc(codes)}. See <a href="#warnings">Warnings</a>.</div>'
+            f'<div class="banner warn compact">{esc(t("warn.banner", n=len(warnings), codes=codes))}'
+            f' <a href="#warnings">{esc(t("warn.see"))}</a>.</div>'
         )
-    return (
-        f"<h1>Run report: {esc(manifest.get('run_id', run.path.name))}</h1>"
-        f'<p class="meta">Input <code>{esc(source.get("path", "?"))}</code> '
-        f"({esc(source.get('format', '?'))}); analysis date "
-        f"{esc(manifest.get('analysis_date', '?'))}; time unit {esc(run.time_unit)}; "
-        f"currency {esc(run.currency)}; run finished {esc(manifest.get('finished_at', '?'))}; "
-        f"report built {esc(built_at)} from the saved outputs (no refit).</p>"
-        f"{gate_banner(manifest)}{warning_banner}"
+    meta = t(
+        "page.meta",
+        path=source.get("path", "?"),
+        format=source.get("format", "?"),
+        date=manifest.get("analysis_date", "?"),
+        unit=t(f"unit.{run.time_unit}") if f"unit.{run.time_unit}" in TEXT else run.time_unit,
+        currency=run.currency,
+        finished=manifest.get("finished_at", "?"),
+        built=built_at,
     )
+    return (
+        f"<h1>{esc(t('page.heading', name=manifest.get('run_id', run.path.name)))}</h1>"
+        f'<p class="meta">{esc(meta)}</p>'
+        f"{gate_banner(manifest, t, compact=True)}{warning_banner}"
+    )
+
+
+# ----------------------------------------------------------------------------- summary
+
+# Customers listed per campaign under "who to contact first".
+CONTACT_FIRST_ROWS = 5
+# Campaign lists shown there (the first ones of the plan that chose someone).
+CONTACT_FIRST_CAMPAIGNS = 6
+
+
+def _kpi(value: str, label: str, note: str = "", css: str = "") -> str:
+    note_html = f'<div class="note">{esc(note)}</div>' if note else ""
+    return (
+        f'<div class="kpi {css}"><div class="value">{esc(value)}</div>'
+        f'<div class="label">{esc(label)}</div>{note_html}</div>'
+    )
+
+
+def _value_table(context: ReportContext, frame: pl.DataFrame, group: str) -> str:
+    """Compact per-group value table for marketing: counts, shares, totals with bands."""
+    t = context.t
+    currency = context.run.currency
+    total_customers = max(int(frame["customers"].sum()), 1)
+    total_value = float(frame["total_cltv"].sum()) or 1.0
+    ordered = frame.sort("total_cltv", descending=True)
+    band = [
+        f"{t.number(lo)} – {t.number(hi)}"
+        for lo, hi in zip(ordered["total_cltv_q05"], ordered["total_cltv_q95"], strict=True)
+    ]
+    shown = pl.DataFrame(
+        {
+            t(f"col.{group}"): ordered[group].to_list(),
+            t("col.customers"): [t.number(n) for n in ordered["customers"]],
+            t("col.share_customers"): [
+                t.percent(n / total_customers) for n in ordered["customers"]
+            ],
+            t("col.total_value", currency=currency): [t.number(v) for v in ordered["total_cltv"]],
+            t("col.total_value_band", currency=currency): band,
+            t("col.share_value"): [t.percent(v / total_value) for v in ordered["total_cltv"]],
+            t("col.mean_p_alive"): [t.percent(p) for p in ordered["mean_p_alive"]],
+        }
+    )
+    numeric = set(shown.columns[1:])
+    return table(shown, max_rows=50, right_aligned=numeric)
+
+
+def _contact_first(context: ReportContext) -> str:
+    """The first customers of each campaign's list, or the most valuable customers."""
+    t = context.t
+    run = context.run
+    currency = run.currency
+    summary = run.campaign_summary
+    frames = []
+    if summary is not None and "contacts" in summary.columns:
+        chosen = summary.filter(
+            (pl.col("campaign") != "TOTAL") & (pl.col("contacts").fill_null(0) > 0)
+        )
+        for name in chosen["campaign"].to_list()[:CONTACT_FIRST_CAMPAIGNS]:
+            path = run.path / "campaigns" / f"{name}.csv"
+            if not path.is_file():
+                continue
+            frame = pl.read_csv(path, infer_schema_length=1000).head(CONTACT_FIRST_ROWS)
+            if "campaign" not in frame.columns:
+                frame = frame.with_columns(pl.lit(name).alias("campaign"))
+            frames.append(frame)
+    tag = context.horizon_tag
+    if frames:
+        lead = t("summary.contact_first_lead", n=CONTACT_FIRST_ROWS)
+        listed = pl.concat(frames, how="diagonal_relaxed")
+    else:
+        lead = t("summary.top_value_lead", n=10)
+        mean = f"cltv_{tag}_pred_mean"
+        if mean not in run.customers.columns:
+            return ""
+        listed = run.customers.sort(mean, descending=True).head(10)
+    shown, numeric = _contact_frame(context, listed, currency)
+    return f"<p>{esc(lead)}</p>" + table(shown, max_rows=100, right_aligned=numeric)
+
+
+def _contact_frame(
+    context: ReportContext, listed: pl.DataFrame, currency: str
+) -> tuple[pl.DataFrame, set[str]]:
+    """The "who to contact first" table: short worded headers, percentages, money, one band.
+
+    Returns the table and its number-like columns (aligned right).
+    """
+    t = context.t
+    mean = f"cltv_{context.horizon_tag}_pred_mean"
+    columns: dict[str, list] = {}
+    numeric: set[str] = set()
+    # No customer ids: the report is shared (e-mailed) and holds none (see README, Privacy);
+    # the rank points into the campaign's list, which has them.
+    for name in ("campaign", "rank", "segment", "tier_label"):
+        if name in listed.columns:
+            columns[t(f"col.{name}")] = listed[name].cast(pl.Utf8).to_list()
+    if context.language == "tr" and "tier" in listed.columns and t("col.tier_label") in columns:
+        labels = {tier.id: tier.label("tr") for tier in TIERS}
+        columns[t("col.tier_label")] = [
+            labels.get(tier, tier) for tier in listed["tier"].cast(pl.Utf8).to_list()
+        ]
+    numeric.add(t("col.rank"))
+    if "p_alive" in listed.columns:
+        columns[t("col.p_alive")] = [t.percent(v) for v in listed["p_alive"].to_list()]
+        numeric.add(t("col.p_alive"))
+    if mean in listed.columns:
+        header = t("col.cltv_mean", months=format_value(context.horizon_months), currency=currency)
+        columns[header] = [t.number(v) for v in listed[mean].to_list()]
+        numeric.add(header)
+    if "incremental_profit_mean" in listed.columns:
+        header = t("col.profit_mean", currency=currency)
+        columns[header] = [t.number(v) for v in listed["incremental_profit_mean"].to_list()]
+        numeric.add(header)
+        if {"incremental_profit_q05", "incremental_profit_q95"} <= set(listed.columns):
+            header = t("col.profit_band", currency=currency)
+            columns[header] = [
+                f"{t.number(lo)} – {t.number(hi)}"
+                for lo, hi in zip(
+                    listed["incremental_profit_q05"], listed["incremental_profit_q95"], strict=True
+                )
+            ]
+            numeric.add(header)
+    if "p_loss" in listed.columns:
+        columns[t("col.p_loss")] = [t.percent(v) for v in listed["p_loss"].to_list()]
+        numeric.add(t("col.p_loss"))
+    return pl.DataFrame(columns), numeric
+
+
+def summary_section(context: ReportContext) -> str:
+    """Executive summary for marketing: value by segment and value tier, the plan, first contacts."""
+    t = context.t
+    run = context.run
+    customers = run.customers
+    currency = run.currency
+    tag = context.horizon_tag
+    months = format_value(context.horizon_months)
+    columns = charts.cltv_columns(customers, tag)
+    parts = [
+        f"<p>{esc(t('summary.lead', customers=t.number(customers.height), months=months, currency=currency))}</p>"
+    ]
+    draws = _draw_matrix(run)
+    kpis = [_kpi(t.number(customers.height), t("kpi.customers"))]
+    if "mean" in columns:
+        total = float(customers[columns["mean"]].sum())
+        note = ""
+        if draws is not None and draws.shape[1] > 1:
+            totals = draws.sum(axis=0)
+            low, high = np.quantile(totals, (0.05, 0.95))
+            note = t("kpi.band", low=t.number(low), high=t.number(high))
+        kpis.append(
+            _kpi(t.number(total), t("kpi.total_cltv", months=months, currency=currency), note)
+        )
+    if "p_alive" in customers.columns:
+        kpis.append(_kpi(t.percent(float(customers["p_alive"].mean())), t("kpi.p_alive")))
+    summary = run.campaign_summary
+    if summary is not None and "profit_mean" in summary.columns:
+        total_row = summary.filter(pl.col("campaign") == "TOTAL")
+        if total_row.height:
+            row = total_row.row(0, named=True)
+            band = ""
+            if row.get("profit_q05") is not None and row.get("profit_q95") is not None:
+                band = t(
+                    "kpi.band", low=t.number(row["profit_q05"]), high=t.number(row["profit_q95"])
+                )
+            contacts = t("kpi.contacts", n=t.number(int(row.get("contacts") or 0)))
+            kpis.append(
+                _kpi(
+                    t.number(row["profit_mean"]),
+                    t("kpi.campaign_profit", currency=currency),
+                    f"{contacts}; {band}" if band else contacts,
+                )
+            )
+    passed = run.gate_passed
+    kpis.append(
+        _kpi(
+            "✓" if passed else "✗",
+            t("kpi.gate_ok") if passed else t("kpi.gate_bad"),
+            css="ok" if passed else "bad",
+        )
+    )
+    parts.append(f'<div class="kpis">{"".join(kpis)}</div>')
+
+    if "mean" in columns:
+        panels = []
+        tables = []
+        for group, key in (
+            ("segment", "summary.by_segment"),
+            ("value_tier", "summary.by_value_tier"),
+        ):
+            if group not in customers.columns:
+                continue
+            frame = charts.group_cltv_table(customers, group, tag, draws)
+            if "total_cltv_q05" not in frame.columns:
+                frame = frame.with_columns(
+                    pl.col("total_cltv").alias("total_cltv_q05"),
+                    pl.col("total_cltv").alias("total_cltv_q95"),
+                )
+            if group == "value_tier":
+                frame = _value_tier_labels(context, frame)
+            panels.append((t(key), frame, group))
+            tables.append(f"<h3>{esc(t(key))}</h3>{_value_table(context, frame, group)}")
+        if panels:
+            parts.append(
+                embed(
+                    t("summary.by_segment"),
+                    lambda: charts.group_value_chart(
+                        panels,
+                        xlabel=t("chart.total_value", months=months, currency=currency),
+                        number=t.number,
+                    ),
+                    t("summary.value_chart_caption"),
+                )
+            )
+            parts.append(f'<div class="summarytables">{"".join(tables)}</div>')
+
+    parts.append(f"<h3>{esc(t('summary.plan'))}</h3>")
+    if summary is not None and {"profit_mean", "profit_q05", "profit_q95"} <= set(summary.columns):
+        parts.append(
+            embed(
+                t("summary.plan"),
+                lambda: charts.profit_band_chart(
+                    summary,
+                    xlabel=t("chart.profit", currency=currency),
+                    contacts_label=t("chart.contacts_label", n="{n}"),
+                    nobody_label=t("chart.no_contacts"),
+                    number=t.number,
+                ),
+                t("summary.plan_caption"),
+            )
+        )
+        nobody = summary.filter(
+            (pl.col("campaign") != "TOTAL") & (pl.col("contacts").fill_null(0) == 0)
+        )["campaign"].to_list()
+        if nobody:
+            parts.append(
+                f'<p class="banner warn compact">{esc(t("summary.nobody", n=len(nobody), names=", ".join(nobody)))}</p>'
+            )
+    else:
+        parts.append(f'<p class="muted">{esc(t("summary.no_plan"))}</p>')
+    parts.append(f"<h3>{esc(t('summary.contact_first'))}</h3>")
+    parts.append(_contact_first(context))
+    return section("summary", t("summary.title"), "".join(parts))
+
+
+VALUE_TIER_TR = {"top": "en yüksek", "high": "yüksek", "mid": "orta", "low": "düşük"}
+
+
+def _value_tier_labels(context: ReportContext, frame: pl.DataFrame) -> pl.DataFrame:
+    """Value-tier names in the report's language (the data keep top/high/mid/low)."""
+    if context.language != "tr":
+        return frame
+    return frame.with_columns(pl.col("value_tier").replace(VALUE_TIER_TR))
 
 
 # ----------------------------------------------------------------------------- data
@@ -190,7 +475,7 @@ def data_section(context: ReportContext) -> str:
     manifest = context.manifest
     counts = manifest.get("row_counts", {})
     source = manifest.get("input", {})
-    parts = ["<h3>Input and row accounting</h3>"]
+    parts = [f"<h3>{esc(context.t('h.input'))}</h3>"]
     parts.append(
         key_value_table(
             [
@@ -207,7 +492,7 @@ def data_section(context: ReportContext) -> str:
         )
     )
     reasons = counts.get("rejected_by_reason") or {}
-    parts.append("<h3>Rejected rows</h3>")
+    parts.append(f"<h3>{esc(context.t('h.rejected'))}</h3>")
     if reasons:
         parts.append(
             table(
@@ -230,7 +515,7 @@ def data_section(context: ReportContext) -> str:
     customers = run.customers
     unit = run.time_unit
     parts.append(
-        f"<h3>Customer summary</h3><p>x = repeat purchases, t_x = first to last purchase, "
+        f"<h3>{esc(context.t('h.customer_summary'))}</h3><p>x = repeat purchases, t_x = first to last purchase, "
         f"T = first purchase to analysis date (both in {esc(unit)}); gg_n and gg_mean are the "
         "purchases and mean spend per purchase the Gamma-Gamma model uses.</p>"
     )
@@ -252,7 +537,7 @@ def data_section(context: ReportContext) -> str:
     if "total_value" in customers.columns:
         facts.append((f"total value ({run.currency})", float(customers["total_value"].sum())))
     parts.append(key_value_table(facts))
-    return section("data", "Data", "".join(parts))
+    return section("data", context.t("h.data"), "".join(parts))
 
 
 # ----------------------------------------------------------------------------- diagnostics
@@ -329,9 +614,12 @@ def diagnostics_section(context: ReportContext) -> str:
     """Gate verdict, per-parameter table, sampler statistics and prior-vs-posterior."""
     convergence = context.manifest.get("convergence") or {}
     checks = pl.DataFrame(convergence.get("checks", []))
-    parts = [gate_banner(context.manifest), "<h3>Posterior summary (ArviZ)</h3>"]
+    parts = [
+        gate_banner(context.manifest, context.t),
+        f"<h3>{esc(context.t('h.posterior_summary'))}</h3>",
+    ]
     parts.append(parameter_table(context))
-    parts.append("<h3>Sampler statistics</h3>")
+    parts.append(f"<h3>{esc(context.t('h.sampler'))}</h3>")
     try:
         parts.append(sampler_table(context))
     except Exception as error:  # noqa: BLE001
@@ -339,7 +627,7 @@ def diagnostics_section(context: ReportContext) -> str:
     if checks.height:
         verdicts = ["pass" if ok else "fail" for ok in checks["passed"]]
         parts.append(
-            f"<details><summary>All {checks.height} gate checks</summary>"
+            f"<details><summary>{esc(context.t('h.all_checks', n=checks.height))}</summary>"
             + table(
                 checks, max_rows=10_000, cell_class={"passed": verdicts}, formats={"value": ".5g"}
             )
@@ -347,7 +635,7 @@ def diagnostics_section(context: ReportContext) -> str:
         )
     prior = context.run.prior_posterior
     parts.append(
-        "<h3>Prior against posterior</h3><p>A posterior sd close to the prior sd "
+        f"<h3>{esc(context.t('h.prior_posterior'))}</h3><p>A posterior sd close to the prior sd "
         "(<code>prior_dominates</code>) means the data barely inform the parameter.</p>"
     )
     dominated = (
@@ -372,7 +660,7 @@ def diagnostics_section(context: ReportContext) -> str:
         [c for c in order if c in prior.columns] + [c for c in prior.columns if c not in order]
     )
     parts.append(table(prior, cell_class={"prior_dominates": dominated}))
-    return section("diagnostics", "Convergence diagnostics", "".join(parts))
+    return section("diagnostics", context.t("h.diagnostics"), "".join(parts))
 
 
 # ----------------------------------------------------------------------------- MCMC plots
@@ -442,8 +730,9 @@ def plots_section(context: ReportContext) -> str:
                     lambda idata=idata, pair=pair, label=label: plots.pair_plot(
                         idata, pair, title=f"{label}: correlated parameters"
                     ),
-                    "Strong correlations are expected (DESIGN.md); they slow a diagonal mass "
-                    "matrix but not nutpie's low-rank adaptation.",
+                    "Strong correlations are expected (the shape and scale of a gamma trade "
+                    "off); they slow a diagonal mass matrix but not nutpie's low-rank "
+                    "adaptation.",
                 )
             )
         parts.append(
@@ -456,30 +745,132 @@ def plots_section(context: ReportContext) -> str:
                 "exploration.",
             )
         )
-    return section("plots", "Diagnostic plots", "".join(parts))
+    return section("plots", context.t("h.plots"), "".join(parts))
 
 
 # ----------------------------------------------------------------------------- fit to data
 
 
-def _extra_images(run: Run) -> list[tuple[str, Path]]:
-    """PNG plots other commands wrote into the run folder (backtest tracking, calibration)."""
-    found = []
-    for directory in (run.path, run.path / "backtest"):
-        if directory.is_dir():
-            found += [(p.stem.replace("_", " "), p) for p in sorted(directory.glob("*.png"))]
-    return found
-
-
-def _backtest_metrics(run: Run) -> dict | None:
+def _backtest_folder(run: Run) -> Path | None:
+    """The folder holding the backtest's ``backtest.json`` (the run folder or ``backtest/``)."""
     for relative in BACKTEST_FILES:
-        path = run.path / relative
-        if path.is_file():
-            try:
-                return json.loads(path.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                return None
+        if (run.path / relative).is_file():
+            return (run.path / relative).parent
     return None
+
+
+def _backtest_rows(metrics: dict, t: Translator, currency: str) -> pl.DataFrame:
+    """Actual against predicted totals and the intervals' coverage, one row per measure."""
+    rows = []
+    for key, prefix, unit in (
+        ("backtest.purchases", "holdout_", ""),
+        ("backtest.spend", "holdout_spend_", f" ({currency})"),
+    ):
+        actual = metrics.get(f"{prefix}actual_total")
+        low, high = metrics.get(f"{prefix}predicted_q05"), metrics.get(f"{prefix}predicted_q95")
+        if actual is None or low is None or high is None:
+            continue
+        rows.append(
+            {
+                t("backtest.measure"): t(key) + unit,
+                t("backtest.actual"): t.number(actual),
+                t("backtest.predicted"): t.number(metrics[f"{prefix}predicted_mean"]),
+                t("backtest.band"): f"{t.number(low)} – {t.number(high)}",
+                t("backtest.inside"): t("yes") if low <= actual <= high else t("no"),
+            }
+        )
+    for key, name, target in (
+        ("backtest.coverage50", "coverage_50", 0.5),
+        ("backtest.coverage90", "coverage_90", 0.9),
+        ("backtest.spend_coverage50", "spend_coverage_50", 0.5),
+        ("backtest.spend_coverage90", "spend_coverage_90", 0.9),
+    ):
+        if metrics.get(name) is None:
+            continue
+        rows.append(
+            {
+                t("backtest.measure"): t(key),
+                t("backtest.actual"): t.percent(metrics[name], 1),
+                t("backtest.predicted"): t.percent(target),
+                t("backtest.band"): "",
+                t("backtest.inside"): "",
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def backtest_section(context: ReportContext) -> str:
+    """The backtest written into the run folder: totals, coverage and tracking plots."""
+    t = context.t
+    run = context.run
+    folder = _backtest_folder(run)
+    if folder is None:
+        return section(
+            "backtest", t("h.backtest"), f'<p class="muted">{esc(t("backtest.none"))}</p>'
+        )
+    try:
+        metrics = json.loads((folder / "backtest.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return section("backtest", t("h.backtest"), error_note("backtest.json", error))
+    lead = t(
+        "backtest.lead",
+        calibration_end=metrics.get("calibration_end", "?"),
+        holdout_end=metrics.get("holdout_end", "?"),
+        customers=t.number(int(metrics.get("customers", 0))),
+    )
+    parts = [f"<p>{esc(lead)}</p>"]
+    if metrics.get("convergence_passed") is False:
+        parts.append(gate_banner({"convergence": {"passed": False, "checks": []}}, t))
+    rows = _backtest_rows(metrics, t, run.currency)
+    if rows.height:
+        parts.append(table(rows, right_aligned=set(rows.columns[1:])))
+    tracking = folder / "tracking_weekly.csv"
+    if tracking.is_file():
+        weekly = pl.read_csv(tracking)
+
+        def make() -> Figure:
+            return plots.tracking_plots(
+                weekly["week"].to_numpy(),
+                weekly["actual"].to_numpy(),
+                tuple(weekly[f"expected_{k}"].to_numpy() for k in ("mean", "q05", "q95")),
+                weekly["cumulative_actual"].to_numpy(),
+                tuple(
+                    weekly[f"cumulative_expected_{k}"].to_numpy() for k in ("mean", "q05", "q95")
+                ),
+                start=str(metrics.get("calibration_end", "")),
+            )
+
+        parts.append(
+            embed(
+                "holdout tracking",
+                make,
+                t("backtest.incremental_caption") + " " + t("backtest.cumulative_caption"),
+            )
+        )
+    elif (folder / "tracking_weekly.png").is_file():
+        parts.append(
+            image(
+                png_data_uri((folder / "tracking_weekly.png").read_bytes()),
+                alt="weekly tracking",
+                caption=t("backtest.cumulative_caption"),
+            )
+        )
+    if (folder / "calibration_vs_holdout.png").is_file():
+        parts.append(
+            image(
+                png_data_uri((folder / "calibration_vs_holdout.png").read_bytes()),
+                alt="calibration vs holdout",
+                caption=t("backtest.calibration_caption"),
+            )
+        )
+    plain = metrics.get("without_aggregate_shock")
+    if isinstance(plain, dict):
+        parts.append(
+            "<details><summary>Without the shared shock</summary>"
+            + table(_backtest_rows(plain, t, run.currency))
+            + "</details>"
+        )
+    return section("backtest", t("h.backtest"), "".join(parts))
 
 
 def _count_check_note(check: fit_checks.CountCheck, interval: float = 0.9) -> str:
@@ -515,7 +906,7 @@ def fit_section(context: ReportContext) -> str:
     x = customers["x"].to_numpy()
     T = customers["T"].to_numpy()
 
-    parts.append("<h3>Repeat purchases: observed vs posterior predictive</h3>")
+    parts.append(f"<h3>{esc(context.t('h.period'))}</h3>")
     try:
         check = fit_checks.period_transactions_check(context.draws, x, T, context.rng(1))
     except Exception as error:  # noqa: BLE001
@@ -539,7 +930,7 @@ def fit_section(context: ReportContext) -> str:
         )
         return plots.frequency_recency_plot(result, time_unit=unit)
 
-    parts.append("<h3>Frequency-recency grids</h3>")
+    parts.append(f"<h3>{esc(context.t('h.grid'))}</h3>")
     parts.append(
         embed(
             "frequency-recency grid",
@@ -560,7 +951,7 @@ def fit_section(context: ReportContext) -> str:
         )
         return plots.spend_plot(check, currency=run.currency)
 
-    parts.append("<h3>Mean spend per purchase: observed vs posterior predictive</h3>")
+    parts.append(f"<h3>{esc(context.t('h.spend'))}</h3>")
     if spenders.height:
         parts.append(
             embed(
@@ -573,21 +964,7 @@ def fit_section(context: ReportContext) -> str:
     else:
         parts.append("<p>No customer has spend data for the Gamma-Gamma model.</p>")
 
-    metrics = _backtest_metrics(run)
-    images = _extra_images(run)
-    parts.append("<h3>Holdout tracking</h3>")
-    if metrics is not None:
-        flat = [(k, v) for k, v in metrics.items() if not isinstance(v, dict | list)]
-        parts.append(key_value_table(flat))
-    for label, path in images:
-        parts.append(image(png_data_uri(path.read_bytes()), alt=label, caption=path.name))
-    if metrics is None and not images:
-        parts.append(
-            "<p class='muted'>No holdout tracking in this run folder. For transaction logs, "
-            "<code>flo-bayes backtest</code> writes the weekly cumulative tracking plot "
-            "(actual vs predicted with band).</p>"
-        )
-    return section("fit", "Fit to data", "".join(parts))
+    return section("fit", context.t("h.fit"), "".join(parts))
 
 
 # ----------------------------------------------------------------------------- segments
@@ -607,14 +984,14 @@ def segments_section(context: ReportContext) -> str:
     tables = context.run.segments
     parts = []
     for key, title in (
-        ("segment_profiles", "Segment profiles (RFM)"),
-        ("tier_profiles", "Tier profiles"),
+        ("segment_profiles", context.t("h.segment_profiles")),
+        ("tier_profiles", context.t("h.tier_profiles")),
     ):
         if key in tables:
             parts.append(f"<h3>{esc(title)}</h3>{table(tables[key])}")
     if "segment_value_crosstab" in tables:
         parts.append(
-            "<h3>Customers by segment and value tier</h3>"
+            f"<h3>{esc(context.t('h.crosstab'))}</h3>"
             + table(_crosstab_pivot(tables["segment_value_crosstab"]))
         )
     others = [k for k in tables if k not in ("segment_profiles", "tier_profiles")]
@@ -626,7 +1003,7 @@ def segments_section(context: ReportContext) -> str:
         )
     if not parts:
         parts.append("<p>No segment tables in this run folder.</p>")
-    return section("segments", "Segments and tiers", "".join(parts))
+    return section("segments", context.t("h.segments"), "".join(parts))
 
 
 # ----------------------------------------------------------------------------- CLTV
@@ -673,7 +1050,9 @@ def cltv_section(context: ReportContext) -> str:
     tag = context.horizon_tag
     columns = charts.cltv_columns(customers, tag)
     if "mean" not in columns:
-        return section("cltv", "CLTV", "<p>The customer table holds no CLTV columns.</p>")
+        return section(
+            "cltv", context.t("h.cltv"), "<p>The customer table holds no CLTV columns.</p>"
+        )
     currency = run.currency
     draws = _draw_matrix(run)
     parts = [
@@ -691,14 +1070,11 @@ def cltv_section(context: ReportContext) -> str:
             lambda: charts.cltv_histogram(customers, tag, currency=currency),
         )
     )
-    for group, title in (
-        ("segment", "RFM segment"),
-        ("tier_label", "tier"),
-        ("value_tier", "value tier"),
-    ):
+    for group in ("segment", "tier_label", "value_tier"):
         if group not in customers.columns:
             continue
-        parts.append(f"<h3>By {esc(title)}</h3>")
+        title = context.t(f"group.{group}")
+        parts.append(f"<h3>{esc(context.t('h.by_group', group=title))}</h3>")
         try:
             parts.append(table(charts.group_cltv_table(customers, group, tag, draws)))
         except Exception as error:  # noqa: BLE001
@@ -712,7 +1088,7 @@ def cltv_section(context: ReportContext) -> str:
                     ),
                 )
             )
-    return section("cltv", "Customer lifetime value", "".join(parts))
+    return section("cltv", context.t("h.cltv"), "".join(parts))
 
 
 # ----------------------------------------------------------------------------- campaigns
@@ -725,14 +1101,14 @@ def campaigns_section(context: ReportContext) -> str:
     sizes = context.manifest.get("target_lists") or {}
     if sizes:
         parts.append(
-            "<h3>Target lists</h3>"
+            f"<h3>{esc(context.t('h.target_lists'))}</h3>"
             + table(
                 pl.DataFrame(
                     {"target list": list(sizes), "customers": [int(v) for v in sizes.values()]}
                 )
             )
         )
-    parts.append("<h3>Campaign plan</h3>")
+    parts.append(f"<h3>{esc(context.t('h.campaign_plan'))}</h3>")
     if run.campaign_summary is not None:
         parts.append(
             table(run.campaign_summary, max_rows=200)
@@ -744,15 +1120,23 @@ def campaigns_section(context: ReportContext) -> str:
             "<p class='muted'>No campaign plan in this run folder (<code>flo-bayes plan</code> "
             "writes campaigns/summary.csv).</p>"
         )
-    return section("campaigns", "Targets and campaigns", "".join(parts))
+    return section("campaigns", context.t("h.campaigns"), "".join(parts))
 
 
 # ----------------------------------------------------------------------------- warnings
 
 
+def all_warnings(context: ReportContext) -> list[dict]:
+    """The run's warnings and the campaign plan's (code ``campaign_plan``), as in the manifest."""
+    plan = context.manifest.get("campaign_plan") or {}
+    return context.run.warnings + [
+        {"code": "campaign_plan", "message": str(message)} for message in plan.get("warnings") or []
+    ]
+
+
 def warnings_section(context: ReportContext) -> str:
-    """Data warnings from the manifest, plus the gate's failures."""
-    warnings = context.run.warnings
+    """Data and campaign-plan warnings from the manifest, plus the gate's failures."""
+    warnings = all_warnings(context)
     parts = []
     if warnings:
         parts.append(
@@ -769,12 +1153,13 @@ def warnings_section(context: ReportContext) -> str:
     else:
         parts.append("<p>No data warnings were recorded for this run.</p>")
     if not (context.manifest.get("convergence") or {}).get("passed", False):
-        parts.append(gate_banner(context.manifest))
-    return section("warnings", "Warnings", "".join(parts))
+        parts.append(gate_banner(context.manifest, context.t))
+    return section("warnings", context.t("h.warnings"), "".join(parts))
 
 
 def manifest_section(context: ReportContext) -> str:
-    """The manifest, pretty-printed."""
+    """Stage timings, then the whole manifest pretty-printed inside a closed ``<details>``."""
+    t = context.t
     text = json.dumps(context.manifest, indent=2, ensure_ascii=False, default=str)
     stages = context.manifest.get("stages", {})
     timing = [
@@ -783,6 +1168,8 @@ def manifest_section(context: ReportContext) -> str:
     timing.append(("peak memory (MB)", context.manifest.get("peak_memory_mb")))
     return section(
         "manifest",
-        "Manifest",
-        "<h3>Stage timings</h3>" + key_value_table(timing) + f"<pre>{esc(text)}</pre>",
+        t("h.manifest"),
+        f"<h3>{esc(t('h.stage_timings'))}</h3>"
+        + key_value_table(timing)
+        + f"<details><summary>{esc(t('h.manifest_json'))}</summary><pre>{esc(text)}</pre></details>",
     )

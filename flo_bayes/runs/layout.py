@@ -137,6 +137,11 @@ class RunFolder:
         return self.path / "backtest_customers.parquet"
 
     @property
+    def backtest_tracking_table(self) -> Path:
+        """A backtest's weekly and cumulative purchases, actual against predicted."""
+        return self.path / "tracking_weekly.csv"
+
+    @property
     def backtest_plots(self) -> tuple[Path, Path]:
         """A backtest's calibration-vs-holdout and weekly-tracking plots."""
         return (self.path / "calibration_vs_holdout.png", self.path / "tracking_weekly.png")

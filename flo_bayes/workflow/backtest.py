@@ -207,10 +207,45 @@ def run_backtest(
             ),
             tracking_plot,
         )
+        write_frame(
+            tracking_table(tracking, actuals.weekly_cumulative), folder.backtest_tracking_table
+        )
         write_json(report, folder.backtest_json)
     manifest.update(backtest={k: v for k, v in report.items() if k != "posterior_summary"})
     manifest.finish()
     return report
+
+
+def tracking_table(tracking: np.ndarray, actual_cumulative: np.ndarray) -> pl.DataFrame:
+    """Per holdout week: actual and expected purchases, in the week and cumulative.
+
+    The weekly expectation of each posterior draw is the difference of its cumulative
+    expectation, so the weekly band holds the parameter uncertainty of that week alone.
+
+    Parameters
+    ----------
+    tracking : numpy.ndarray
+        ``(n_weeks, S)`` expected cumulative purchases per week and draw
+        (:func:`weekly_tracking`).
+    actual_cumulative : numpy.ndarray
+        ``(n_weeks,)`` actual cumulative purchases.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``week``, ``actual``, ``expected_mean`` / ``_q05`` / ``_q95`` and the same
+        ``cumulative_*`` columns.
+
+    """
+    weekly = np.diff(tracking, axis=0, prepend=0.0)
+    actual = np.diff(actual_cumulative, prepend=0)
+    columns = {"week": np.arange(1, tracking.shape[0] + 1), "actual": actual}
+    for prefix, values in (("expected", weekly), ("cumulative_expected", tracking)):
+        columns[f"{prefix}_mean"] = values.mean(axis=1)
+        columns[f"{prefix}_q05"] = np.quantile(values, 0.05, axis=1)
+        columns[f"{prefix}_q95"] = np.quantile(values, 0.95, axis=1)
+    columns["cumulative_actual"] = actual_cumulative
+    return pl.DataFrame(columns)
 
 
 def backtest_figures(result: ScoringResult, actuals: HoldoutActuals) -> dict:

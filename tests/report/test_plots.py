@@ -55,3 +55,46 @@ def test_plots_return_figures_without_global_side_effects(run):
     assert all(figure.axes for figure in figures)
     assert dict(mpl.rcParams) == before
     assert plt.get_fignums() == open_before
+
+
+def test_prior_posterior_zooms_on_the_posterior_and_shows_both_intervals(run):
+    posterior = run.bgnbd_idata["posterior"].to_dataset()
+    draws = posterior["r"].values.reshape(-1)
+    prior = (1.0, 2.0)  # median 1, log-sd 2: far wider than the posterior
+    figure = plots.prior_posterior_plot({"r": draws}, {"r": prior})
+    top, bottom = figure.axes[0], figure.axes[1]
+    low, high = top.get_xlim()
+    # The top panel spans the posterior (with a margin), not the prior's +-3 sd.
+    assert low <= draws.min() and high >= draws.max()
+    assert high / low < np.exp(2 * 3 * prior[1]) / 10
+    # The bottom panel holds the prior's 90 % interval, which is wider than the posterior's.
+    segments = [c.get_segments()[0] for c in bottom.collections]
+    widths = sorted(abs(s[1][0] - s[0][0]) for s in segments)
+    z = 1.6448536269514722
+    assert widths[-1] == pytest.approx(np.exp(z * 2.0) - np.exp(-z * 2.0))
+    assert widths[0] < widths[-1] / 10
+
+
+@pytest.mark.parametrize("make", [plots.trace_plot, plots.rank_plot])
+def test_chain_legends_name_chains_with_integers(run, make):
+    figure = make(run.bgnbd_idata)
+    labels = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
+    chains = [int(c) for c in run.bgnbd_idata["posterior"]["chain"].values]
+    assert labels == [f"chain {c}" for c in chains]
+
+
+def test_tracking_plots_draw_weekly_and_cumulative():
+    weeks = np.arange(1, 11)
+    weekly = np.full(10, 5.0)
+    figure = plots.tracking_plots(
+        weeks,
+        weekly,
+        (weekly, weekly - 1, weekly + 1),
+        np.cumsum(weekly),
+        (np.cumsum(weekly), np.cumsum(weekly) - 3, np.cumsum(weekly) + 3),
+        start="1997-09-30",
+    )
+    left, right = figure.axes
+    assert left.get_xlabel() == "weeks after 1997-09-30"
+    assert max(line.get_ydata().max() for line in right.get_lines()) == pytest.approx(50.0)
+    assert max(line.get_ydata().max() for line in left.get_lines()) == pytest.approx(5.0)

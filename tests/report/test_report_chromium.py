@@ -103,3 +103,37 @@ def test_every_image_loads_in_chromium(tiny_report: Path, tmp_path: Path):
     # The same images decode outside the browser too.
     for source in re.findall(r'<img\b[^>]*src="data:image/png;base64,([^"]+)"', html):
         Image.open(io.BytesIO(base64.b64decode(source))).load()
+
+
+@pytest.mark.parametrize("width, height", [(1440, 900), (1280, 800)])
+def test_first_screen_holds_the_executive_summary(
+    tiny_report: Path, tmp_path: Path, width: int, height: int
+):
+    """At desktop and laptop sizes the summary's heading and key figures are on the first screen."""
+    binary = _chromium()
+    probe = tmp_path / "probe.html"
+    html = tiny_report.read_text(encoding="utf-8")
+    script = (
+        "<script>window.addEventListener('load',()=>{"
+        "const first=document.querySelector('section');"
+        "const h=document.querySelector('#summary h2').getBoundingClientRect();"
+        "const k=document.querySelector('#summary .kpis').getBoundingClientRect();"
+        "document.body.setAttribute('data-probe',[first.id,Math.round(h.bottom),"
+        "Math.round(k.top),window.innerWidth,window.innerHeight].join(','));});</script>"
+    )
+    probe.write_text(html.replace("</body>", script + "</body>"), encoding="utf-8")
+    result = _run_chromium(
+        binary,
+        tmp_path / "profile",
+        "--dump-dom",
+        f"--window-size={width},{height}",
+        "--virtual-time-budget=10000",
+        probe.resolve().as_uri(),
+    )
+    match = re.search(r'data-probe="([^"]*)"', result.stdout)
+    assert match, f"Chromium gave no DOM:\n{result.stderr[-2000:]}"
+    first, heading_bottom, kpis_top, inner_width, inner_height = match.group(1).split(",")
+    assert first == "summary"
+    assert int(inner_width) == width
+    assert 0 < int(heading_bottom) < int(inner_height)
+    assert int(kpis_top) < int(inner_height)
