@@ -97,6 +97,7 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 from scipy import integrate, special
+from scipy.interpolate import CubicSpline
 
 from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
 
@@ -163,7 +164,7 @@ class SelectionGroups:
     """Distinct T values that carry a selection term, with their counts.
 
     ``t0`` and ``w_eff`` (= T − t0) are given per distinct T; ``counts`` is the number of
-    customers with that T.
+    customers with that T (or, with interpolation, the spline weight of a node).
     """
 
     t0: np.ndarray
@@ -171,7 +172,9 @@ class SelectionGroups:
     counts: np.ndarray
 
 
-def selection_groups(T: np.ndarray, selection: WindowSelection) -> SelectionGroups:
+def selection_groups(
+    T: np.ndarray, selection: WindowSelection, *, interpolation_nodes: int | None = None
+) -> SelectionGroups:
     """Group customers by distinct T for the selection term.
 
     Parameters
@@ -180,6 +183,13 @@ def selection_groups(T: np.ndarray, selection: WindowSelection) -> SelectionGrou
         Age of each kept customer (model time units).
     selection : WindowSelection
         The extract's rule.
+    interpolation_nodes : int, optional
+        If given and the customers have more distinct window starts t0 > 0 than this, the
+        summed term Σ n_T log P(S | T) over them is replaced by Σ_k c_k log P(S | t0_k) on
+        this many nodes: the natural cubic spline through the nodes, in the variable
+        u = log(1 + t0/τ) (τ = the smallest t0 > 0), interpolates log P(S | t0), and since a
+        spline is linear in its node values the customer counts fold into node weights c_k
+        once. Error about 1e-6 per customer with 48 nodes (tested); ``None``: exact.
 
     Returns
     -------
@@ -196,8 +206,22 @@ def selection_groups(T: np.ndarray, selection: WindowSelection) -> SelectionGrou
     keep = (t0 > 0) | (selection.min_purchase_occasions == 2)
     # T = 0 with x >= 1 cannot happen; a T = 0 customer would make P(S) = 0.
     keep &= T_values > 0
+    t0, w_eff, counts = t0[keep], (T_values - t0)[keep], counts[keep].astype(np.float64)
+    inside = t0 > 0
+    if interpolation_nodes is None or inside.sum() <= interpolation_nodes:
+        return SelectionGroups(t0=t0, w_eff=w_eff, counts=counts)
+    if interpolation_nodes < 4:
+        raise ValueError(f"interpolation_nodes must be >= 4, got {interpolation_nodes}")
+    scale = t0[inside].min()
+    u = np.log1p(t0[inside] / scale)
+    grid_u = np.linspace(u.min(), u.max(), interpolation_nodes)
+    # Column k: the spline through the k-th unit vector, evaluated at the customers' u.
+    basis = CubicSpline(grid_u, np.eye(interpolation_nodes), bc_type="natural")(u)
+    node_weights = counts[inside] @ basis
     return SelectionGroups(
-        t0=t0[keep], w_eff=(T_values - t0)[keep], counts=counts[keep].astype(np.float64)
+        t0=np.concatenate([t0[~inside], scale * np.expm1(grid_u)]),
+        w_eff=np.concatenate([w_eff[~inside], np.full(interpolation_nodes, selection.window)]),
+        counts=np.concatenate([counts[~inside], node_weights]),
     )
 
 
@@ -218,13 +242,13 @@ def _tanh_sinh_nodes(step: float, t_max: float) -> tuple[np.ndarray, ...]:
 
 
 def _log_g(r, alpha, p, t0, w_eff):
-    """log g(p): log of "alive at t0" × "a purchase in the last w_eff", averaged over λ."""
+    """The log of g(p): "alive at t0" × "a purchase in the last w_eff", averaged over λ."""
     base = alpha + p * t0
     return -r * pt.log1p(p * t0 / alpha) + pt.log(-pt.expm1(-r * pt.log1p(w_eff / base)))
 
 
 def bgnbd_log_selection_probability(r, alpha, a, b, t0, w_eff):
-    """log P(S | T) of the BG/NBD, as a PyTensor expression, one value per group.
+    """The log of P(S | T) of the BG/NBD, as a PyTensor expression, one value per group.
 
     Parameters
     ----------
@@ -266,7 +290,7 @@ def bgnbd_log_selection_probability(r, alpha, a, b, t0, w_eff):
 
 
 def mbgnbd_log_selection_probability(r, alpha, a, b, t0, w_eff):
-    """log P(S | T) of the MBG/NBD (dropout possible right after the first purchase).
+    """The log of P(S | T) of the MBG/NBD (dropout possible right after the first purchase).
 
     P_MBG(S | T; a, b) = b / (a + b) · P_BG(S | T; a, b + 1); see the module docstring.
     Arguments and return as in :func:`bgnbd_log_selection_probability`.
@@ -360,6 +384,9 @@ class SelectionAwareBetaGeoModel(FastBetaGeoModel):
         Time (model units) from the window start to the analysis date; ``None``: no window.
     min_purchase_occasions : int
         1 or 2.
+    interpolation_nodes : int or None
+        Evaluate the selection term on this many spline nodes in t0 instead of once per
+        distinct T (see :func:`selection_groups`); ``None``: exact, one evaluation per T.
 
     """
 
@@ -370,8 +397,10 @@ class SelectionAwareBetaGeoModel(FastBetaGeoModel):
         sampler_config: dict | None = None,
         window: float | None,
         min_purchase_occasions: int = 2,
+        interpolation_nodes: int | None = 48,
     ) -> None:
         self.selection = WindowSelection(window, min_purchase_occasions)
+        self.interpolation_nodes = interpolation_nodes
         super().__init__(model_config=model_config, sampler_config=sampler_config)
 
     def build_model(self, data: pd.DataFrame) -> None:  # type: ignore[override]
@@ -392,7 +421,9 @@ class SelectionAwareBetaGeoModel(FastBetaGeoModel):
                 "filter the data with the same rule"
             )
         super().build_model(data)
-        groups = selection_groups(data["T"].to_numpy(), self.selection)
+        groups = selection_groups(
+            data["T"].to_numpy(), self.selection, interpolation_nodes=self.interpolation_nodes
+        )
         if groups.counts.size == 0:
             return
         with self.model:
