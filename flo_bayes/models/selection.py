@@ -186,8 +186,8 @@ def selection_groups(
     interpolation_nodes : int, optional
         If given and the customers have more distinct window starts t0 > 0 than this, the
         summed term Σ n_T log P(S | T) over them is replaced by Σ_k c_k log P(S | t0_k) on
-        this many nodes: the natural cubic spline through the nodes, in the variable
-        u = log(1 + t0/τ) (τ = the smallest t0 > 0), interpolates log P(S | t0), and since a
+        this many nodes: the cubic spline (not-a-knot) through the nodes, in the variable
+        u = log(1 + t0/τ) (τ = max(smallest t0, largest t0 / 2000)), interpolates log P(S | t0), and since a
         spline is linear in its node values the customer counts fold into node weights c_k
         once. Error about 1e-6 per customer with 48 nodes (tested); ``None``: exact.
 
@@ -212,11 +212,12 @@ def selection_groups(
         return SelectionGroups(t0=t0, w_eff=w_eff, counts=counts)
     if interpolation_nodes < 4:
         raise ValueError(f"interpolation_nodes must be >= 4, got {interpolation_nodes}")
-    scale = t0[inside].min()
+    # Resolution near t0 = 0: 1/2000 of the range (measured: finer scales need more nodes).
+    scale = max(t0[inside].min(), t0[inside].max() / 2000.0)
     u = np.log1p(t0[inside] / scale)
     grid_u = np.linspace(u.min(), u.max(), interpolation_nodes)
     # Column k: the spline through the k-th unit vector, evaluated at the customers' u.
-    basis = CubicSpline(grid_u, np.eye(interpolation_nodes), bc_type="natural")(u)
+    basis = CubicSpline(grid_u, np.eye(interpolation_nodes), bc_type="not-a-knot")(u)
     node_weights = counts[inside] @ basis
     return SelectionGroups(
         t0=np.concatenate([t0[~inside], scale * np.expm1(grid_u)]),
