@@ -88,6 +88,7 @@ at the *corrected* population posterior.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -403,6 +404,22 @@ class SelectionAwareBetaGeoModel(FastBetaGeoModel):
         self.selection = WindowSelection(window, min_purchase_occasions)
         self.interpolation_nodes = interpolation_nodes
         super().__init__(model_config=model_config, sampler_config=sampler_config)
+
+    def create_idata_attrs(self) -> dict[str, str]:
+        """The parent's attributes plus the selection rule (saved with the posterior)."""
+        attrs = super().create_idata_attrs()
+        attrs["window"] = json.dumps(self.selection.window)
+        attrs["min_purchase_occasions"] = json.dumps(self.selection.min_purchase_occasions)
+        attrs["interpolation_nodes"] = json.dumps(self.interpolation_nodes)
+        return attrs
+
+    @classmethod
+    def attrs_to_init_kwargs(cls, attrs) -> dict:
+        """Constructor arguments from saved attributes (the inverse of ``create_idata_attrs``)."""
+        kwargs = super().attrs_to_init_kwargs(attrs)
+        for name in ("window", "min_purchase_occasions", "interpolation_nodes"):
+            kwargs[name] = json.loads(attrs[name])
+        return kwargs
 
     def build_model(self, data: pd.DataFrame) -> None:  # type: ignore[override]
         """Build the grouped BG/NBD likelihood plus the selection term −Σ_T n_T log P(S | T).

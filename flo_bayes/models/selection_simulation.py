@@ -160,6 +160,7 @@ class FitSummary:
 
     model: object
     mean: dict[str, float]
+    sd: dict[str, float]
     low: dict[str, float]
     high: dict[str, float]
     r_hat_max: float
@@ -230,6 +231,7 @@ def fit_bgnbd_on_extract(
     return FitSummary(
         model=model,
         mean={k: row[k]["mean"] for k in BGNBD_NAMES},
+        sd={k: row[k]["sd"] for k in BGNBD_NAMES},
         low={k: row[k]["q03"] for k in BGNBD_NAMES},
         high={k: row[k]["q97"] for k in BGNBD_NAMES},
         r_hat_max=float(table["r_hat"].max()),
