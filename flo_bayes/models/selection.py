@@ -78,6 +78,15 @@ customer alive at t0 must also have survived time 0, so g_MBG(p) = (1 − p) g(p
 (1 − p) · Beta(a, b) density = b/(a+b) · Beta(a, b+1) density,
 P_MBG(S | T; a, b) = b/(a + b) · P_BG(S | T; a, b + 1) (:func:`mbgnbd_log_selection_probability`).
 
+Selection that also depends on x (FLO's "both channels")
+--------------------------------------------------------
+This term conditions on the window and occasion-count rule only. A rule that also needs
+orders in both channels keeps customers with more orders more often; simulated with FLO's
+fitted online-share distribution (Beta(0.68, 0.06), ``scripts/study_channel_beta.py``), the
+window-only correction still overstates r about twofold and b threefold
+(``scripts/study_selection_bias.py --channel-beta 0.678 0.061``). Modelling it needs
+P(both | n) = 1 − E_q[q^n + (1 − q)^n] inside P(S | T), not done here.
+
 Using the corrected posterior
 -----------------------------
 Because S is a function of a customer's own data, conditioning on S does not change the
