@@ -94,8 +94,12 @@ def bgnbd_logp_grad(
         ``log r, log alpha, log a, log b``.
     prior_mu, prior_sigma : numpy.ndarray
         Log-normal priors: log medians and sds of the logs, same order.
-    x_values ... n_customers
-        The fields of :class:`flo_bayes.models.fast_bgnbd.DistinctValues`.
+    x_values, x_counts, t_x_values, t_x_counts, t_x_x_sums, T_values, T_zero_counts : ndarray
+        The fields of :class:`flo_bayes.models.fast_bgnbd.DistinctValues` of the same names.
+    triple_x, triple_t_x, triple_T, triple_counts : numpy.ndarray
+        The distinct (x, t_x, T) triples with x > 0 (indices) and their counts.
+    n_customers : float
+        Number of customers.
 
     Returns
     -------
@@ -309,7 +313,9 @@ def _priors(names: tuple[str, ...], priors: dict) -> tuple[np.ndarray, np.ndarra
     return mu, sigma
 
 
-def bgnbd_posterior(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, priors: dict) -> CompiledPosterior:
+def bgnbd_posterior(
+    x: np.ndarray, t_x: np.ndarray, T: np.ndarray, priors: dict
+) -> CompiledPosterior:
     """Bind FLO/CDNOW-style customer statistics to the compiled BG/NBD posterior.
 
     Parameters
@@ -388,6 +394,7 @@ def nutpie_model(posterior: CompiledPosterior):
     Parameters
     ----------
     posterior : CompiledPosterior
+        From :func:`bgnbd_posterior` or :func:`gamma_gamma_posterior`.
 
     Returns
     -------
@@ -443,6 +450,7 @@ def sample_posterior(
     Parameters
     ----------
     posterior : CompiledPosterior
+        From :func:`bgnbd_posterior` or :func:`gamma_gamma_posterior`.
     chains, draws, tune, cores, seed, target_accept
         As :class:`flo_bayes.config.SamplerSettings` (draws and tune per chain).
     adaptation : str

@@ -74,9 +74,7 @@ def test_kernel_counts_match_closed_form_and_numpy_path(case):
 def test_kernel_values_match_expected_cltv(case, discount):
     population, params, c, stats = case
     kwargs = {"discount_rate_per_time_unit": discount, "margin": 0.4}
-    _, values = simulate_draws(
-        params, stats, horizons=(13.0,), cltv_horizon=30.0, seed=8, **kwargs
-    )
+    _, values = simulate_draws(params, stats, horizons=(13.0,), cltv_horizon=30.0, seed=8, **kwargs)
     closed = expected_cltv(
         population, c["x"], c["t_x"], c["T"], c["gg_n"], c["gg_mean"], horizon=30.0, **kwargs
     ).mean(axis=0)
