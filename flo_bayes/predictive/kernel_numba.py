@@ -51,12 +51,12 @@ def _simulate_customer(
         value_out[s] = 0.0
         # P(alive at T) (FHL): 1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)), 1 if x = 0.
         if x > 0:
-            z = (
-                math.log(a[s])
-                - math.log(b[s] + x - 1.0)
-                + (r[s] + x) * (math.log(alpha[s] + T) - math.log(alpha[s] + t_x))
-            )
-            p_alive = 1.0 / (1.0 + math.exp(z)) if z < 700.0 else 0.0
+            # one log and one exp per draw: odds = a/(b+x-1) * exp((r+x) log ratio)
+            exponent = (r[s] + x) * math.log((alpha[s] + T) / (alpha[s] + t_x))
+            if exponent < 700.0:
+                p_alive = 1.0 / (1.0 + a[s] / (b[s] + x - 1.0) * math.exp(exponent))
+            else:
+                p_alive = 0.0
             if rng.random() >= p_alive:
                 continue
         lam = rng.standard_gamma(r[s] + x) / (alpha[s] + T) * multiplier[s]
