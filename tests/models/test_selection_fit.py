@@ -7,14 +7,14 @@ from datetime import date
 
 import pytest
 
-pytestmark = pytest.mark.fit  # NUTS fits on simulated extracts
-
 from flo_bayes.models.selection_simulation import (
     BGNBD_NAMES,
     fit_bgnbd_on_extract,
     simulate_window_extract,
 )
 from flo_bayes.simulate import TrueParameters
+
+pytestmark = pytest.mark.fit  # NUTS fits on simulated extracts
 
 TRUTH = TrueParameters(r=0.5, alpha=5.0, a=0.8, b=2.5, p=4.1, q=9.0, v=295.0)
 
