@@ -101,7 +101,9 @@ def run_pipeline(
     del loaded, prepared
 
     with progress.stage("RFM scores, segments and tiers"), manifest.stage("segment"):
-        segmented = segment_and_profile(summary, config.segmentation, folder)
+        segmented = segment_and_profile(
+            summary, config.segmentation, folder, purchases_only=not with_spend
+        )
         del summary
 
     with progress.stage("fit BG/NBD and Gamma-Gamma (NUTS)"), manifest.stage("fit"):
@@ -121,7 +123,9 @@ def run_pipeline(
     _report_gate(progress, gate)
 
     with progress.stage("score customers (posterior predictive draws)"), manifest.stage("score"):
-        customers, cltv_draws = score_and_export(segmented, draws, config, folder, gate)
+        customers, cltv_draws = score_and_export(
+            segmented, draws, config, folder, gate, with_spend=with_spend
+        )
         manifest.update(
             target_lists=export_target_lists(customers, config.segmentation, folder),
             warnings=data_warnings(customers, prior_check)
