@@ -136,9 +136,9 @@ class PopulationDraws:
         """Return the draws at positions ``index`` (same index for both models)."""
         idx = np.asarray(index, dtype=np.int64)
         taken = {
-            f.name: getattr(self, f.name)[idx]
+            f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[idx]
             for f in fields(self)
-            if f.name != "fixed_value" and getattr(self, f.name) is not None
+            if f.name != "fixed_value"
         }
         return PopulationDraws(**taken, fixed_value=self.fixed_value)
 

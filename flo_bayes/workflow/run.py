@@ -106,7 +106,8 @@ def run_pipeline(
         )
         del summary
 
-    with progress.stage("fit BG/NBD and Gamma-Gamma (NUTS)"), manifest.stage("fit"):
+    fit_label = "fit BG/NBD and Gamma-Gamma (NUTS)" if with_spend else "fit BG/NBD (NUTS)"
+    with progress.stage(fit_label), manifest.stage("fit"):
         fitted, gate, prior_check = fit_and_diagnose(
             segmented, config, folder, with_spend=with_spend
         )
