@@ -132,7 +132,8 @@ def load_transactions(
         required,
         path=path,
         hint="A transaction log needs customer, date and amount columns "
-        "(default header: customer_id,date,amount); other layouts go in [data.transactions].",
+        "(default header: customer_id,date,amount; without an amount column it is read as "
+        "purchases only); other layouts go in [data.transactions].",
     )
     require_rows(raw, path=path)
     if parquet:
