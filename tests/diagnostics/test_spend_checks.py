@@ -54,3 +54,22 @@ def test_near_constant_spend_warns():
     (warning,) = spend_warnings(frame)  # ... but the analyst is told
     assert warning["code"] == "near_constant_spend"
     assert "purchase-only" in warning["message"]
+
+
+def test_fit_stops_on_constant_amounts_before_sampling():
+    from flo_bayes.config import Config
+    from flo_bayes.workflow.fit import fit_models
+
+    n = 100
+    summary = pl.DataFrame(
+        {
+            "customer_id": [str(i) for i in range(n)],
+            "x": np.full(n, 2),
+            "t_x": np.full(n, 10.0),
+            "T": np.full(n, 30.0),
+            "gg_n": np.full(n, 2),
+            "gg_mean": np.full(n, 1.0),  # every order written as 1
+        }
+    )
+    with pytest.raises(DataError, match="amounts are constant"):
+        fit_models(summary, Config())
