@@ -175,6 +175,13 @@ class Run:
         path = self.folder.cltv_draws
         return pl.scan_parquet(path) if path.is_file() else None
 
+    @property
+    def purchases_only(self) -> bool:
+        """Whether the run read a log without amounts (no Gamma-Gamma model was fitted)."""
+        return not self.folder.gamma_gamma_model.is_file() and bool(
+            (self.manifest.get("input") or {}).get("purchases_only")
+        )
+
     @cached_property
     def bgnbd_idata(self) -> xr.DataTree:
         """The BG/NBD posterior as an ArviZ DataTree (``posterior``, ``sample_stats`` ...)."""
@@ -220,6 +227,12 @@ class Run:
         """
         from flo_bayes.predictive.population import PopulationDraws
 
+        if self.purchases_only:
+            return PopulationDraws.purchases_only(
+                self.bgnbd_idata["posterior"].to_dataset(),
+                self.settings.data.transactions.value_per_purchase,
+                max_draws=max_draws,
+            )
         return PopulationDraws.from_posteriors(
             self.bgnbd_idata["posterior"].to_dataset(),
             self.gamma_gamma_idata["posterior"].to_dataset(),

@@ -104,7 +104,11 @@ def build_flo_summary(customers: pl.LazyFrame, analysis_date: date, time_unit: s
 
 
 def build_transaction_summary(
-    transactions: pl.LazyFrame, analysis_date: date, time_unit: str
+    transactions: pl.LazyFrame,
+    analysis_date: date,
+    time_unit: str,
+    *,
+    purchases_only: bool = False,
 ) -> pl.LazyFrame:
     """Summarise a transaction log into one row per customer.
 
@@ -117,6 +121,9 @@ def build_transaction_summary(
         End of the observation period.
     time_unit : str
         ``days`` or ``weeks``.
+    purchases_only : bool, optional
+        A log without amounts (``amount`` is the constant value per purchase): an occasion
+        is worth that constant, however many same-day rows it merges.
 
     Returns
     -------
@@ -124,11 +131,12 @@ def build_transaction_summary(
         :data:`SUMMARY_COLUMNS`, one row per customer, ordered by first appearance.
 
     """
+    occasion_value = pl.col("amount").first() if purchases_only else pl.col("amount").sum()
     occasions = (
         transactions.with_row_index("_order")
         .with_columns(pl.col("amount").cast(AMOUNT_DECIMAL))
         .group_by("customer_id", "date")
-        .agg(pl.col("amount").sum(), pl.col("_order").min())
+        .agg(occasion_value, pl.col("_order").min())
     )
     per_customer = occasions.group_by("customer_id").agg(
         pl.col("_order").min(),

@@ -28,7 +28,19 @@ class TransactionLayout(Section):
     )
     customer_id_column: str = "customer_id"
     date_column: str = "date"
-    amount_column: str = "amount"
+    amount_column: str = Field(
+        "amount",
+        description="Amount column; a log without it runs in purchase-only mode (no "
+        "Gamma-Gamma fit, each purchase worth value_per_purchase).",
+    )
+    value_per_purchase: float = Field(
+        1.0,
+        gt=0,
+        le=1e9,
+        description="Purchase-only logs (no amount column): the value of one purchase, in "
+        "the run's currency. CLTV and campaign economics are then value_per_purchase x "
+        "expected purchases; 1 counts them in purchases.",
+    )
     date_format: str = Field(
         "%Y-%m-%d",
         description="strftime format of the date column; may hold a time of day and %z.",
@@ -60,7 +72,8 @@ class TransactionLayout(Section):
         if not self.has_header and not self.column_names:
             raise ValueError("column_names is required when has_header = false")
         if self.column_names:
-            for key in ("customer_id_column", "date_column", "amount_column"):
+            # amount_column may be absent: a purchase-only log.
+            for key in ("customer_id_column", "date_column"):
                 if getattr(self, key) not in self.column_names:
                     raise ValueError(f"{key} = {getattr(self, key)!r} is not in column_names")
         return self

@@ -102,6 +102,8 @@ def data_warnings(customers: pl.DataFrame, prior_check: pl.DataFrame) -> list[di
                 "instant, which slightly overstates their dropout risk.",
             }
         )
+    if "gg_mean" not in customers.columns:  # purchase-only run: no spend data
+        return found
     spend = customers.filter(pl.col("gg_n") > 0)["gg_mean"]
     if spend.len():
         median = float(spend.median())

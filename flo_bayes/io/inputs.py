@@ -36,6 +36,8 @@ class LoadedInput:
         The kept frame's column compared with the analysis date.
     extra_columns : list of str
         Columns in the file that the format does not use.
+    purchases_only : bool
+        A transaction log without an amount column: no spend model is fitted.
 
     """
 
@@ -46,6 +48,7 @@ class LoadedInput:
     format: str
     date_column: str
     extra_columns: list[str] = field(default_factory=list)
+    purchases_only: bool = False
 
     def __post_init__(self) -> None:
         """Every row read is either used or rejected; anything else is a bug, not bad input."""

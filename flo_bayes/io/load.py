@@ -28,6 +28,11 @@ class PreparedInput:
     analysis_date: date
     summary: pl.DataFrame
 
+    @property
+    def purchases_only(self) -> bool:
+        """A log without amounts: no spend model (see :mod:`flo_bayes.io.transaction_loader`)."""
+        return self.loaded.purchases_only
+
 
 def load_input(path: Path, config: Config) -> LoadedInput:
     """Read and validate ``path`` in the configured format."""
@@ -69,6 +74,14 @@ def prepare_loaded(loaded: LoadedInput, config: Config) -> PreparedInput:
         loaded, config.analysis.analysis_date, config.analysis.analysis_date_offset_days
     )
     loaded = cut_at_analysis_date(loaded, analysis_date)
-    builder = build_flo_summary if config.data.format == "flo" else build_transaction_summary
-    summary = builder(loaded.frame.lazy(), analysis_date, config.analysis.time_unit).collect()
+    if config.data.format == "flo":
+        summary = build_flo_summary(loaded.frame.lazy(), analysis_date, config.analysis.time_unit)
+    else:
+        summary = build_transaction_summary(
+            loaded.frame.lazy(),
+            analysis_date,
+            config.analysis.time_unit,
+            purchases_only=loaded.purchases_only,
+        )
+    summary = summary.collect()
     return PreparedInput(loaded=loaded, analysis_date=analysis_date, summary=summary)

@@ -34,6 +34,11 @@ all worth 0 has ``gg_mean = 0`` and is left out of the Gamma-Gamma fit (which ne
 mean); when scored, the Gamma-Gamma conditional takes that 0 as evidence and shrinks the
 customer's expected spend per purchase below the population mean.
 
+**Purchase-only logs.** A log whose header (or ``column_names``) has no amount column is
+read as purchase events (``customer_id,date``): every row is a purchase worth the configured
+``value_per_purchase`` (default 1, so values count purchases), :attr:`LoadedInput.purchases_only`
+is set, and the run skips the Gamma-Gamma fit (see :mod:`flo_bayes.workflow.fit`).
+
 See :mod:`flo_bayes.io.plausibility` for why the 1e9 and date bounds exist.
 """
 
@@ -91,7 +96,9 @@ def load_transactions(
     Returns
     -------
     LoadedInput
-        Valid transactions (``customer_id``, ``date``, ``amount``) and rejected rows.
+        Valid transactions (``customer_id``, ``date``, ``amount``) and rejected rows. Without
+        an amount column, ``amount`` is ``layout.value_per_purchase`` on every row and
+        ``purchases_only`` is true.
 
     Raises
     ------
@@ -104,7 +111,6 @@ def load_transactions(
         layout.date_column,
         layout.amount_column,
     )
-    required = [id_col, date_col, amount_col]
     parquet = is_parquet(path)
     if parquet:
         raw = read_parquet_rows(path)
@@ -117,20 +123,24 @@ def load_transactions(
             encoding=layout.encoding,
             encoding_hint=_ENCODING_HINT,
         )
+    raw = match_column_case(raw, [id_col, date_col], path=path)
+    purchases_only = amount_col not in data_columns(raw) and not _case_variant(raw, amount_col)
+    required = [id_col, date_col] if purchases_only else [id_col, date_col, amount_col]
     raw = match_column_case(raw, required, path=path)
     require_columns(
         raw,
         required,
         path=path,
         hint="A transaction log needs customer, date and amount columns "
-        "(default header: customer_id,date,amount); other layouts go in [data.transactions].",
+        "(default header: customer_id,date,amount; without an amount column it is read as "
+        "purchases only); other layouts go in [data.transactions].",
     )
     require_rows(raw, path=path)
     if parquet:
         rows, structural = raw, empty_rejections()
         customer_id = stripped_text(id_as_text(raw, id_col, path))
         date_value = typed_date(raw, date_col, layout.timezone, path)
-        amount_value = typed_amount(raw, amount_col, path)
+        amount_value = None if purchases_only else typed_amount(raw, amount_col, path)
     else:
         rows, structural = split_structural(raw)
         customer_id = stripped(id_col)
@@ -140,8 +150,10 @@ def load_transactions(
         date_detail = date_problem(date_col, layout.date_format)
     else:
         date_detail = f"{date_col} is missing"
-    amount_text = amount_value is None
-    if amount_text:
+    amount_text = amount_value is None and not purchases_only
+    if purchases_only:
+        amount_value = pl.lit(layout.value_per_purchase, dtype=pl.Float64)
+    elif amount_text:
         amount_value = parse_amount(amount_col, layout.decimal)
     parsed = rows.with_columns(
         customer_id.alias("_customer_id"),
@@ -162,8 +174,9 @@ def load_transactions(
             date_col,
             implausible_date_detail(date_col),
         ),
-        *_amount_checks(amount_col, layout.decimal, text=amount_text, currency=currency),
     ]
+    if not purchases_only:
+        checks += _amount_checks(amount_col, layout.decimal, text=amount_text, currency=currency)
     kept, rejected = apply_checks(parsed, checks)
     rejected = pl.concat([structural, rejected]).sort(LINE_NUMBER)
     frame = kept.select(
@@ -181,7 +194,13 @@ def load_transactions(
         format="transactions",
         date_column="date",
         extra_columns=[c for c in data_columns(raw) if c not in required],
+        purchases_only=purchases_only,
     )
+
+
+def _case_variant(frame: pl.DataFrame, name: str) -> bool:
+    """Whether a column matches ``name`` ignoring case and blanks (taken as the amount)."""
+    return any(c.strip().casefold() == name.casefold() for c in data_columns(frame))
 
 
 _ENCODING_HINT = (

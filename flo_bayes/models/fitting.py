@@ -26,12 +26,12 @@ GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
 
 @dataclass(frozen=True)
 class FittedModels:
-    """The two fitted models and the priors they used."""
+    """The two fitted models and the priors they used (no Gamma-Gamma: purchase-only log)."""
 
     bgnbd: BetaGeoModel
-    gamma_gamma: GammaGammaModel
+    gamma_gamma: GammaGammaModel | None
     bgnbd_priors: dict[str, ResolvedPrior]
-    gamma_gamma_priors: dict[str, ResolvedPrior]
+    gamma_gamma_priors: dict[str, ResolvedPrior] | None
 
 
 def bgnbd_data(summary: pl.DataFrame) -> pd.DataFrame:

@@ -180,7 +180,7 @@ def _discounted_value_sums(
     rng: np.random.Generator,
     k: np.ndarray,
     m: np.ndarray,
-    p_value: np.ndarray,
+    p_value: np.ndarray | None,
     horizon: float,
     delta: float,
 ) -> np.ndarray:
@@ -189,11 +189,12 @@ def _discounted_value_sums(
     Group ``i`` makes ``k[i]`` purchases out of ``m[i]`` Poisson arrivals on ``(0, horizon]``.
     If ``k == m`` every arrival is a purchase: the times are ``m`` iid uniforms (their
     order does not matter for the sum). If ``k < m`` they are the first ``k`` of ``m``
-    ordered uniforms, drawn by exponential spacings.
+    ordered uniforms, drawn by exponential spacings. ``p_value = None``: every ``g_j = 1``
+    (purchase-only runs).
     """
     n_groups = k.shape[0]
     group = np.repeat(np.arange(n_groups), k)
-    g = rng.gamma(p_value[group])
+    g = np.ones(group.shape[0]) if p_value is None else rng.gamma(p_value[group])
     tau = np.empty(group.shape[0])
     truncated = k < m
     in_truncated = truncated[group]
@@ -297,10 +298,15 @@ def simulate_customers(
     buying = np.flatnonzero(counts)
     k_buy = counts[buying]
     s_buy, c_buy = np.divmod(buying, n)
-    p_value = draws.p[s_buy]
-    nu = _draw_nu(rng, p_value, draws.q[s_buy], draws.v[s_buy], gg_n[c_buy], gg_mean[c_buy])
+    if draws.fixed_value is not None:
+        # Purchase-only run: each purchase is worth fixed_value (g_j = 1, nu = 1 / value).
+        p_value = None
+        nu = np.full(k_buy.shape[0], 1.0 / draws.fixed_value)
+    else:
+        p_value = draws.p[s_buy]
+        nu = _draw_nu(rng, p_value, draws.q[s_buy], draws.v[s_buy], gg_n[c_buy], gg_mean[c_buy])
     if d == 0:
-        sums = rng.gamma(k_buy * p_value)
+        sums = k_buy.astype(np.float64) if p_value is None else rng.gamma(k_buy * p_value)
     else:
         sums = _discounted_value_sums(
             rng,

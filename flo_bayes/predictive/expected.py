@@ -197,6 +197,8 @@ def expected_spend(draws: PopulationDraws, gg_n: np.ndarray, gg_mean: np.ndarray
 
     """
     n, m = check_spend_inputs(gg_n, gg_mean)
+    if draws.fixed_value is not None:  # purchase-only run: a known value per purchase
+        return np.full((draws.n_draws, n.shape[0]), draws.fixed_value)
     p, q, v = draws.gamma_gamma_columns()
     if np.any(q <= 1):
         raise ValueError("expected spend needs q > 1 in every draw (the mean is infinite)")

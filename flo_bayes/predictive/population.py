@@ -80,6 +80,9 @@ class PopulationDraws:
         ``(S,)`` factor on every customer's purchase rate in draw ``s`` over the forecast
         horizon (the aggregate shock); default all 1. The closed-form expectations ignore it
         (its mean is 1); only the predictive draws use it.
+    fixed_value : float, optional
+        Purchase-only runs (no spend model): every purchase is worth exactly this value, and
+        ``p, q, v`` are ``None``. See :meth:`purchases_only`.
 
     """
 
@@ -87,16 +90,24 @@ class PopulationDraws:
     alpha: np.ndarray
     a: np.ndarray
     b: np.ndarray
-    p: np.ndarray
-    q: np.ndarray
-    v: np.ndarray
+    p: np.ndarray | None
+    q: np.ndarray | None
+    v: np.ndarray | None
     rate_multiplier: np.ndarray | None = None
+    fixed_value: float | None = None
 
     def __post_init__(self) -> None:
         if self.rate_multiplier is None:
             object.__setattr__(self, "rate_multiplier", np.ones_like(as_1d("r", self.r)))
+        spend = [getattr(self, name) is None for name in GAMMA_GAMMA_PARAMETERS]
+        if self.fixed_value is None and any(spend):
+            raise ValueError("p, q and v are required unless fixed_value is given")
+        if self.fixed_value is not None and (not all(spend) or not self.fixed_value > 0):
+            raise ValueError("fixed_value must be positive and replaces p, q and v (None)")
         lengths = set()
         for field in fields(self):
+            if field.name == "fixed_value" or getattr(self, field.name) is None:
+                continue
             arr = as_1d(field.name, getattr(self, field.name))
             if np.any(arr <= 0):
                 raise ValueError(f"population parameter {field.name} must be positive")
@@ -124,7 +135,32 @@ class PopulationDraws:
     def take(self, index: np.ndarray) -> PopulationDraws:
         """Return the draws at positions ``index`` (same index for both models)."""
         idx = np.asarray(index, dtype=np.int64)
-        return PopulationDraws(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+        taken = {
+            f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[idx]
+            for f in fields(self)
+            if f.name != "fixed_value"
+        }
+        return PopulationDraws(**taken, fixed_value=self.fixed_value)
+
+    @classmethod
+    def purchases_only(
+        cls, bgnbd_posterior: Any, value_per_purchase: float, *, max_draws: int | None = None
+    ) -> PopulationDraws:
+        """Draws of the BG/NBD posterior alone, each purchase worth ``value_per_purchase``.
+
+        For logs without amounts: no Gamma-Gamma model is fitted, so a customer's value over
+        a horizon is ``value_per_purchase`` times the (discounted) purchase count.
+        """
+        bg = {name: _flatten_posterior_var(bgnbd_posterior, name) for name in BGNBD_PARAMETERS}
+        n_keep = bg["r"].shape[0] if max_draws is None else min(bg["r"].shape[0], max_draws)
+        idx = thin_indices(bg["r"].shape[0], n_keep)
+        return cls(
+            **{k: val[idx] for k, val in bg.items()},
+            p=None,
+            q=None,
+            v=None,
+            fixed_value=float(value_per_purchase),
+        )
 
     @classmethod
     def constant(

@@ -96,6 +96,8 @@ class ReportContext:
     @cached_property
     def idata(self) -> dict[str, xr.DataTree]:
         """Both posteriors, keyed by model name."""
+        if self.run.purchases_only:  # a log without amounts: no Gamma-Gamma model
+            return {"bgnbd": self.run.bgnbd_idata}
         return {"bgnbd": self.run.bgnbd_idata, "gamma_gamma": self.run.gamma_gamma_idata}
 
     @cached_property
@@ -516,8 +518,13 @@ def data_section(context: ReportContext) -> str:
     unit = run.time_unit
     parts.append(
         f"<h3>{esc(context.t('h.customer_summary'))}</h3><p>x = repeat purchases, t_x = first to last purchase, "
-        f"T = first purchase to analysis date (both in {esc(unit)}); gg_n and gg_mean are the "
-        "purchases and mean spend per purchase the Gamma-Gamma model uses.</p>"
+        f"T = first purchase to analysis date (both in {esc(unit)}); "
+        + (
+            "the log has no amounts (purchases only): no spend model was fitted.</p>"
+            if run.purchases_only
+            else "gg_n and gg_mean are the purchases and mean spend per purchase the "
+            "Gamma-Gamma model uses.</p>"
+        )
     )
     parts.append(
         table(
@@ -532,8 +539,9 @@ def data_section(context: ReportContext) -> str:
         ("customers", n),
         ("with no repeat purchase (x = 0)", int((customers["x"] == 0).sum())),
         ("with T = 0", int((customers["T"] == 0).sum())),
-        ("in the Gamma-Gamma fit (gg_n > 0)", int((customers["gg_n"] > 0).sum())),
     ]
+    if "gg_n" in customers.columns:
+        facts.append(("in the Gamma-Gamma fit (gg_n > 0)", int((customers["gg_n"] > 0).sum())))
     if "total_value" in customers.columns:
         facts.append((f"total value ({run.currency})", float(customers["total_value"].sum())))
     parts.append(key_value_table(facts))
@@ -940,6 +948,8 @@ def fit_section(context: ReportContext) -> str:
         )
     )
 
+    if run.purchases_only:  # no spend model, so no spend check
+        return section("fit", context.t("h.fit"), "".join(parts))
     spenders = customers.filter((pl.col("gg_n") > 0) & (pl.col("gg_mean") > 0))
 
     def spend() -> Figure:

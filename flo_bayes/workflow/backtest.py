@@ -51,13 +51,23 @@ class HoldoutActuals:
 
 
 def holdout_actuals(
-    transactions: pl.DataFrame, customer_ids: pl.Series, calibration_end: date, holdout_end: date
+    transactions: pl.DataFrame,
+    customer_ids: pl.Series,
+    calibration_end: date,
+    holdout_end: date,
+    *,
+    purchases_only: bool = False,
 ) -> HoldoutActuals:
-    """Count holdout occasions (same-day purchases merged) and spend per calibration customer."""
+    """Count holdout occasions (same-day purchases merged) and spend per calibration customer.
+
+    ``purchases_only``: ``amount`` is the value of one purchase, so an occasion is worth it
+    once however many same-day rows it merges.
+    """
     holdout = transactions.filter(
         (pl.col("date") > calibration_end) & (pl.col("date") <= holdout_end)
     )
-    occasions = holdout.group_by("customer_id", "date").agg(pl.col("amount").sum())
+    value = pl.col("amount").first() if purchases_only else pl.col("amount").sum()
+    occasions = holdout.group_by("customer_id", "date").agg(value)
     per_customer = occasions.group_by("customer_id").agg(
         pl.len().alias("purchases"), pl.col("amount").sum().alias("spend")
     )
@@ -134,10 +144,17 @@ def run_backtest(
     summary, calibration = prepared.summary, prepared.loaded.frame
     unit = config.analysis.time_unit
     with manifest.stage("fit"):
-        fitted = fit_models(summary, config)
+        with_spend = not prepared.purchases_only
+        fitted = fit_models(summary, config, with_spend=with_spend)
         posterior, _, gate = diagnose(fitted, config)
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
-        actuals = holdout_actuals(all_rows, summary["customer_id"], calibration_end, holdout_end)
+        actuals = holdout_actuals(
+            all_rows,
+            summary["customer_id"],
+            calibration_end,
+            holdout_end,
+            purchases_only=not with_spend,
+        )
         shock = aggregate_shock_for_run(fitted, config, calibration, calibration_end)
         parameter_draws = population_draws(fitted, config)
         draws = apply_shock(parameter_draws, shock, config.seed)
@@ -178,14 +195,17 @@ def run_backtest(
             "customers": summary.height,
             "convergence_passed": gate.passed,
             "interval_rule": settings.count_interval_rule,
-            **backtest_figures(result, actuals),
+            "purchases_only": not with_spend,
+            **backtest_figures(result, actuals, with_spend=with_spend),
             "aggregate_shock": shock.summary(),
             "posterior_summary": posterior.to_dicts(),
         }
         if shock.active:
             # The same figures without the shared shock, so its effect is visible.
             plain = score(parameter_draws)
-            report["without_aggregate_shock"] = backtest_figures(plain, actuals)
+            report["without_aggregate_shock"] = backtest_figures(
+                plain, actuals, with_spend=with_spend
+            )
         per_customer = summary.select("customer_id", "x", "t_x", "T").with_columns(
             pl.Series("holdout_purchases_actual", actuals.purchases),
             pl.Series("holdout_spend_actual", actuals.spend),
@@ -248,7 +268,9 @@ def tracking_table(tracking: np.ndarray, actual_cumulative: np.ndarray) -> pl.Da
     return pl.DataFrame(columns)
 
 
-def backtest_figures(result: ScoringResult, actuals: HoldoutActuals) -> dict:
+def backtest_figures(
+    result: ScoringResult, actuals: HoldoutActuals, *, with_spend: bool = True
+) -> dict:
     """Coverage of the per-customer intervals and the holdout totals against their bands.
 
     Parameters
@@ -257,27 +279,34 @@ def backtest_figures(result: ScoringResult, actuals: HoldoutActuals) -> dict:
         Scores of the calibration customers over the ``holdout`` horizon, with actuals.
     actuals : HoldoutActuals
         What the customers actually did in the holdout.
+    with_spend : bool, optional
+        False for a purchase-only log: the spend figures are left out.
 
     Returns
     -------
     dict
         ``coverage_50``, ``coverage_90``, ``holdout_actual_total``,
-        ``holdout_predicted_mean`` / ``_q05`` / ``_q95`` and the same for spend.
+        ``holdout_predicted_mean`` / ``_q05`` / ``_q95`` and the same for spend (left out
+        when ``with_spend`` is false: a purchase-only log's "spend" is only its counts).
 
     """
     count_cover = interval_coverage(
         result.table["purchases_holdout_pit"].to_numpy(), BACKTEST_LEVELS
     )
-    spend_cover = interval_coverage(result.table["cltv_holdout_pit"].to_numpy(), BACKTEST_LEVELS)
     totals = result.purchase_totals["holdout"]
-    spend = result.cltv_total
-    return {
+    figures = {
         "coverage_50": count_cover[0.5],
         "coverage_90": count_cover[0.9],
         "holdout_actual_total": int(actuals.purchases.sum()),
         "holdout_predicted_mean": float(totals.mean()),
         "holdout_predicted_q05": float(np.quantile(totals, 0.05)),
         "holdout_predicted_q95": float(np.quantile(totals, 0.95)),
+    }
+    if not with_spend:
+        return figures
+    spend_cover = interval_coverage(result.table["cltv_holdout_pit"].to_numpy(), BACKTEST_LEVELS)
+    spend = result.cltv_total
+    return figures | {
         "spend_coverage_50": spend_cover[0.5],
         "spend_coverage_90": spend_cover[0.9],
         "holdout_spend_actual_total": float(actuals.spend.sum()),

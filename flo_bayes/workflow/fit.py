@@ -15,6 +15,7 @@ from flo_bayes.diagnostics.convergence import (
     sampler_stats,
 )
 from flo_bayes.diagnostics.priors_check import prior_posterior_table
+from flo_bayes.diagnostics.spend_checks import require_identifiable_spend
 from flo_bayes.errors import ConfigError
 from flo_bayes.io.writers import atomic_path, write_frame
 from flo_bayes.models.comparison import FittedPurchase, ModelComparison, compare_purchase_models
@@ -36,9 +37,18 @@ from flo_bayes.runs import RunFolder
 CUSTOMER_TABLE_GROUPS = ("fit_data", "observed_data")
 
 
-def fit_models(summary: pl.DataFrame, config: Config) -> FittedModels:
-    """Resolve the priors and fit both models with NUTS."""
+def fit_models(summary: pl.DataFrame, config: Config, *, with_spend: bool = True) -> FittedModels:
+    """Resolve the priors and fit both models with NUTS.
+
+    ``with_spend = False`` (a purchase-only log) fits the BG/NBD alone: ``gamma_gamma`` and
+    its priors are ``None``. Otherwise the spend data are checked first
+    (:func:`require_identifiable_spend`: constant amounts stop the run with advice).
+    """
     bg_priors = bgnbd_priors(config.priors.bgnbd, config.analysis.time_unit)
+    if not with_spend:
+        bgnbd = fit_bgnbd(summary, bg_priors, config.sampler, config.seed)
+        return FittedModels(bgnbd, None, bg_priors, None)
+    require_identifiable_spend(summary)
     gg_input = gamma_gamma_data(summary)
     gg_priors = gamma_gamma_priors(config.priors.gamma_gamma, gg_input["monetary_value"].to_numpy())
     bgnbd = fit_bgnbd(summary, bg_priors, config.sampler, config.seed)
@@ -71,17 +81,16 @@ def compare_purchase_models_stage(
 
 def diagnose(fitted: FittedModels, config: Config) -> tuple[pl.DataFrame, pl.DataFrame, GateResult]:
     """Posterior summary, prior-vs-posterior table and convergence gate of both fits."""
-    summary = pl.concat(
-        [
-            posterior_summary("bgnbd", fitted.bgnbd.fit_result, BGNBD_PARAMETERS),
-            posterior_summary("gamma_gamma", fitted.gamma_gamma.fit_result, GAMMA_GAMMA_PARAMETERS),
-        ]
-    )
-    stats = {
-        "bgnbd": sampler_stats(fitted.bgnbd.idata),
-        "gamma_gamma": sampler_stats(fitted.gamma_gamma.idata),
-    }
-    priors = {"bgnbd": fitted.bgnbd_priors, "gamma_gamma": fitted.gamma_gamma_priors}
+    tables = [posterior_summary("bgnbd", fitted.bgnbd.fit_result, BGNBD_PARAMETERS)]
+    stats = {"bgnbd": sampler_stats(fitted.bgnbd.idata)}
+    priors = {"bgnbd": fitted.bgnbd_priors}
+    if fitted.gamma_gamma is not None:  # None: purchase-only run
+        tables.append(
+            posterior_summary("gamma_gamma", fitted.gamma_gamma.fit_result, GAMMA_GAMMA_PARAMETERS)
+        )
+        stats["gamma_gamma"] = sampler_stats(fitted.gamma_gamma.idata)
+        priors["gamma_gamma"] = fitted.gamma_gamma_priors
+    summary = pl.concat(tables)
     return (
         summary,
         prior_posterior_table(summary, priors),
@@ -108,9 +117,11 @@ def save_model(model, path: Path, *, keep_fit_data: bool) -> None:
 
 
 def fit_and_diagnose(
-    summary: pl.DataFrame, config: Config, folder: RunFolder
+    summary: pl.DataFrame, config: Config, folder: RunFolder, *, with_spend: bool = True
 ) -> tuple[FittedModels, GateResult, pl.DataFrame]:
     """Fit both models, save their posteriors and write the diagnostics tables.
+
+    ``with_spend = False``: purchase-only log, the BG/NBD alone (no ``gamma_gamma.nc``).
 
     Returns
     -------
@@ -124,13 +135,14 @@ def fit_and_diagnose(
             f'[model] purchase = "{config.model.purchase}" is not yet carried through '
             'prediction; use "bgnbd", or "compare" to fit and compare all three models'
         )
-    fitted = fit_models(summary, config)
+    fitted = fit_models(summary, config, with_spend=with_spend)
     if config.model.purchase == "compare":
         compare_purchase_models_stage(summary, config, folder, fitted.bgnbd)
     save_model(fitted.bgnbd, folder.bgnbd_model, keep_fit_data=config.output.save_fit_data)
-    save_model(
-        fitted.gamma_gamma, folder.gamma_gamma_model, keep_fit_data=config.output.save_fit_data
-    )
+    if fitted.gamma_gamma is not None:
+        save_model(
+            fitted.gamma_gamma, folder.gamma_gamma_model, keep_fit_data=config.output.save_fit_data
+        )
     posterior, prior_check, gate = diagnose(fitted, config)
     write_frame(posterior, folder.posterior_summary)
     write_frame(prior_check, folder.prior_posterior)
@@ -138,7 +150,17 @@ def fit_and_diagnose(
 
 
 def population_draws(fitted: FittedModels, config: Config) -> PopulationDraws:
-    """Paired posterior draws of both models, thinned to ``prediction.max_draws``."""
+    """Paired posterior draws of both models, thinned to ``prediction.max_draws``.
+
+    A purchase-only fit (no Gamma-Gamma) gives BG/NBD draws with each purchase worth
+    ``[data.transactions] value_per_purchase``.
+    """
+    if fitted.gamma_gamma is None:
+        return PopulationDraws.purchases_only(
+            fitted.bgnbd.fit_result,
+            config.data.transactions.value_per_purchase,
+            max_draws=config.prediction.max_draws,
+        )
     return PopulationDraws.from_posteriors(
         fitted.bgnbd.fit_result,
         fitted.gamma_gamma.fit_result,

@@ -85,6 +85,10 @@ def input_record(path: Path, config: Config, prepared: PreparedInput) -> dict:
             "format": config.data.format,
             "sha256": file_sha256(path),
             "ignored_columns": prepared.loaded.extra_columns,
+            "purchases_only": prepared.purchases_only,
+            "value_per_purchase": (
+                config.data.transactions.value_per_purchase if prepared.purchases_only else None
+            ),
         },
         "row_counts": {**prepared.loaded.row_counts, "customers": prepared.summary.height},
         "analysis_date": str(prepared.analysis_date),

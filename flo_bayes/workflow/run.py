@@ -13,6 +13,7 @@ from pathlib import Path
 from flo_bayes.config import Config
 from flo_bayes.diagnostics.convergence import GateResult
 from flo_bayes.diagnostics.data_warnings import data_warnings
+from flo_bayes.diagnostics.spend_checks import spend_warnings
 from flo_bayes.io.load import PreparedInput
 from flo_bayes.io.model_data import require_model_data
 from flo_bayes.progress import ConsoleProgress
@@ -28,6 +29,12 @@ from flo_bayes.workflow.shock import (
     apply_shock,
     shock_warnings,
     write_shock_blocks,
+)
+
+# Said on the console and recorded in the manifest for a log without amounts.
+PURCHASES_ONLY_LINE = (
+    "    no amount column: purchases only (no Gamma-Gamma fit; each purchase worth {:g}, "
+    "[data.transactions] value_per_purchase)"
 )
 
 
@@ -83,6 +90,9 @@ def run_pipeline(
         manifest.update(**input_record(input_path, config, prepared))
         require_model_data(prepared.summary, input_path)
     _report_rows(progress, prepared)
+    with_spend = not prepared.purchases_only
+    if not with_spend:
+        progress.say(PURCHASES_ONLY_LINE.format(config.data.transactions.value_per_purchase))
     summary, analysis_date = prepared.summary, prepared.analysis_date
     # Only a transaction log's rows are needed later (the aggregate shock's occasions); any
     # other loaded rows (raw text included) would stay in memory to the end of the run,
@@ -91,11 +101,16 @@ def run_pipeline(
     del loaded, prepared
 
     with progress.stage("RFM scores, segments and tiers"), manifest.stage("segment"):
-        segmented = segment_and_profile(summary, config.segmentation, folder)
+        segmented = segment_and_profile(
+            summary, config.segmentation, folder, purchases_only=not with_spend
+        )
         del summary
 
-    with progress.stage("fit BG/NBD and Gamma-Gamma (NUTS)"), manifest.stage("fit"):
-        fitted, gate, prior_check = fit_and_diagnose(segmented, config, folder)
+    fit_label = "fit BG/NBD and Gamma-Gamma (NUTS)" if with_spend else "fit BG/NBD (NUTS)"
+    with progress.stage(fit_label), manifest.stage("fit"):
+        fitted, gate, prior_check = fit_and_diagnose(
+            segmented, config, folder, with_spend=with_spend
+        )
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
         shock = aggregate_shock_for_run(fitted, config, occasions, analysis_date)
         del occasions
@@ -109,10 +124,14 @@ def run_pipeline(
     _report_gate(progress, gate)
 
     with progress.stage("score customers (posterior predictive draws)"), manifest.stage("score"):
-        customers, cltv_draws = score_and_export(segmented, draws, config, folder, gate)
+        customers, cltv_draws = score_and_export(
+            segmented, draws, config, folder, gate, with_spend=with_spend
+        )
         manifest.update(
             target_lists=export_target_lists(customers, config.segmentation, folder),
-            warnings=data_warnings(customers, prior_check) + shock_warnings(shock),
+            warnings=data_warnings(customers, prior_check)
+            + (spend_warnings(segmented) if with_spend else [])
+            + shock_warnings(shock),
         )
 
     with progress.stage("campaign plan (risk-aware, under budget)"), manifest.stage("plan"):

@@ -16,6 +16,9 @@ from flo_bayes.schema.columns import base_column_descriptions, dictionary_frame
 from flo_bayes.segmentation import segment_value_crosstab, value_tiers
 from flo_bayes.workflow.segment import csv_ready
 
+# Observed-spend columns of the customer summary, absent from a purchase-only run's exports.
+SPEND_COLUMNS = ("total_value", "gg_n", "gg_mean")
+
 
 def score_and_export(
     segmented: pl.DataFrame,
@@ -23,6 +26,8 @@ def score_and_export(
     config: Config,
     folder: RunFolder,
     gate: GateResult,
+    *,
+    with_spend: bool = True,
 ) -> tuple[pl.DataFrame, np.ndarray | None]:
     """Per-customer predictions, value tiers and target lists, written with a data dictionary.
 
@@ -38,6 +43,10 @@ def score_and_export(
         Output folder.
     gate : GateResult
         Convergence gate; its verdict is stamped on every exported row.
+    with_spend : bool, optional
+        False for a purchase-only log: the observed-spend columns (:data:`SPEND_COLUMNS`)
+        are left out, and ``expected_spend_per_purchase`` is the configured value of one
+        purchase (CLTV = margin x value_per_purchase x discounted purchases).
 
     Returns
     -------
@@ -61,6 +70,13 @@ def score_and_export(
         settings.time_unit, settings.currency, config.segmentation.value_tiers.names
     )
     descriptions.update(result.data_dictionary)
+    if not with_spend:
+        customers = customers.drop(SPEND_COLUMNS, strict=False)
+        descriptions["expected_spend_per_purchase"] = (
+            f"value of one purchase ({settings.currency}), [data.transactions] "
+            "value_per_purchase: the log has no amounts, so no spend model was fitted and "
+            "every value column is this times the (discounted) purchases"
+        )
     draw_index = result.draw_index
     # float32 halves the largest array a large run holds (customers x kept draws); its
     # precision (7 digits) is far finer than the draws' Monte Carlo error.

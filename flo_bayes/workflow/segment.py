@@ -26,7 +26,11 @@ SEGMENT_COLUMNS = (
 
 
 def segment_and_profile(
-    summary: pl.DataFrame, config: SegmentationConfig, folder: RunFolder
+    summary: pl.DataFrame,
+    config: SegmentationConfig,
+    folder: RunFolder,
+    *,
+    purchases_only: bool = False,
 ) -> pl.DataFrame:
     """Score and segment the customers and write segment and tier profiles.
 
@@ -38,6 +42,8 @@ def segment_and_profile(
         Segment map, tier map and language.
     folder : RunFolder
         Where ``segments/*.csv`` go.
+    purchases_only : bool, optional
+        A log without amounts (monetary score = frequency score).
 
     Returns
     -------
@@ -45,7 +51,7 @@ def segment_and_profile(
         ``summary`` with :data:`SEGMENT_COLUMNS` added.
 
     """
-    segmented = segment_customers(summary, config)
+    segmented = segment_customers(summary, config, purchases_only=purchases_only)
     for name, by in (("segment", "segment"), ("tier", ["tier", "tier_label"])):
         tables = build_profiles(segmented, by)
         write_frame(csv_ready(tables.summary), folder.segments_dir / f"{name}_profiles.csv")
