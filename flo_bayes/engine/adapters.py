@@ -56,7 +56,7 @@ def linear_positions(n: int, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 
 
 def lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """numpy's quantile interpolation, operation for operation."""
+    """Numpy's quantile interpolation, operation for operation."""
     from flo_bayes.segmentation.rfm import _lerp
 
     return _lerp(a, b, t)
@@ -235,7 +235,6 @@ SCORING_CHUNK = 2000
 """Customers per expectation chunk inside a cell (memory bound; the same on every path)."""
 
 
-
 def scoring_settings(
     horizons: dict[str, float], cltv_horizon: str, *, margin: float, time_unit: str, **extra: Any
 ) -> ScoringSettings:
@@ -302,3 +301,14 @@ def implausible_date(parsed: pl.Expr) -> pl.Expr:
     from flo_bayes.io.plausibility import implausible_date as rule
 
     return rule(parsed)
+
+
+# --- units -----------------------------------------------------------------------------------
+
+
+def horizon_in_units(months: float, time_unit: str) -> tuple[str, float]:
+    """Column tag (``6m``) and length in time units of a horizon given in months."""
+    from flo_bayes.predictive.from_config import horizon_name
+    from flo_bayes.units import months_to_time_units
+
+    return horizon_name(months), months_to_time_units(months, time_unit)

@@ -159,9 +159,9 @@ def parse_partition(
         reason = reason.when(pl.col("date") > date_cut).then(pl.lit("after_analysis_date"))
     parsed = parsed.with_columns(
         reason.otherwise(None).alias(REASON_COL),
-        (
-            pl.int_range(0, pl.len(), dtype=pl.Int64) + (int(partition) << PARTITION_SHIFT)
-        ).alias(GPOS_COL),
+        (pl.int_range(0, pl.len(), dtype=pl.Int64) + (int(partition) << PARTITION_SHIFT)).alias(
+            GPOS_COL
+        ),
     )
     keys = customer_keys(parsed.get_column("customer_id").fill_null(""))
     parsed = parsed.with_columns(
