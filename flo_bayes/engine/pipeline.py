@@ -323,7 +323,7 @@ def run_dask_pipeline(
     summary = customer_summary(
         parsed, analysis_date, settings.time_unit, n_partitions=parsed.npartitions
     )
-    rejected = parsed[parsed[REASON_COL].notna()]
+    rejected = parsed[~parsed[REASON_COL].isna()]
     summary_task = summary.to_parquet(str(out / "summary"), compute=False, write_index=False)
     rejected_task = rejected.to_parquet(str(out / "rejected"), compute=False, write_index=False)
     client.compute([summary_task, rejected_task], sync=True)

@@ -195,7 +195,7 @@ class _Assigner:
         names = np.array([c.name for c in self.campaigns], dtype=object)
         campaign = np.where(chosen, names[best], None)
         return table.with_columns(
-            pl.Series(CAMPAIGN_COL, campaign, dtype=pl.Utf8),
+            pl.Series(CAMPAIGN_COL, campaign.tolist(), dtype=pl.Utf8),
             pl.Series(REDUCED_COL, np.where(chosen, top, np.nan)),
             pl.Series(PRIORITY_COL, np.where(chosen, top / cost[best], np.nan)),
             pl.Series(VALUE_COL, np.where(chosen, values[rows, best], np.nan)),
