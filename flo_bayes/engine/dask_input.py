@@ -222,8 +222,15 @@ def read_transactions(
 
 def latest_date(parsed) -> date:
     """Latest date among the rows with no rejection reason (one pass over the input)."""
-    valid = parsed[parsed[REASON_COL].isna()]
-    latest = valid["date"].max().compute()
-    if pd.isna(latest):
+    import dask
+
+    per_part = dask.compute(*[dask.delayed(_latest)(part) for part in parsed.to_delayed()])
+    found = [d for d in per_part if d is not None]
+    if not found:
         raise ValueError("no valid transaction row in the input; see the rejected rows")
-    return pd.Timestamp(latest).date()
+    return max(found)
+
+
+def _latest(part: pd.DataFrame) -> date | None:
+    valid = pl.from_pandas(part, include_index=False).filter(pl.col(REASON_COL).is_null())
+    return valid.get_column("date").max() if valid.height else None
