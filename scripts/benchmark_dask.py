@@ -96,9 +96,7 @@ class MemorySampler:
         except psutil.Error:
             return "process"
         if "spawn_main" in cmd or "multiprocessing" in cmd:
-            parent = proc.parent()
-            if parent is not None and parent.pid == os.getpid():
-                return "nanny"
+            # LocalCluster: nannies run inside the client process, each worker is a child
             return "worker"
         return proc.name()
 

@@ -22,7 +22,7 @@ from flo_bayes.engine.dask_input import GPOS_COL, REASON_COL
 from flo_bayes.engine.keys import CELL_COL, KEY_COL
 
 FIRST_COL = "_first"
-ROWS_PER_PARTITION = 2_000_000
+ROWS_PER_PARTITION = 1_000_000
 """Target transaction rows per shuffled partition (bounds each summarising task's memory)."""
 
 
@@ -110,6 +110,6 @@ def customer_summary(
     )
 
 
-def default_partitions(n_rows_estimate: int) -> int:
-    """Shuffle partitions for about :data:`ROWS_PER_PARTITION` rows each."""
-    return max(1, math.ceil(n_rows_estimate / ROWS_PER_PARTITION))
+def default_partitions(n_rows_estimate: int, n_workers: int, rows_per_partition: int) -> int:
+    """Shuffle partitions: about ``rows_per_partition`` rows each, at least two per worker."""
+    return max(2 * max(1, n_workers), math.ceil(n_rows_estimate / max(1, rows_per_partition)))

@@ -31,10 +31,17 @@ import polars as pl
 
 from flo_bayes.engine import adapters
 from flo_bayes.engine.dask_cluster import dask_client
-from flo_bayes.engine.dask_input import REASON_COL, InputLayout, latest_date, read_transactions
+from flo_bayes.engine.dask_input import (
+    REASON_COL,
+    InputLayout,
+    estimate_rows,
+    latest_date,
+    read_transactions,
+    resolve_paths,
+)
 from flo_bayes.engine.dask_rfm import rfm_cuts
 from flo_bayes.engine.dask_scoring import SCORES_DIR, score_all, score_partition
-from flo_bayes.engine.dask_summary import FIRST_COL, customer_summary
+from flo_bayes.engine.dask_summary import FIRST_COL, customer_summary, default_partitions
 from flo_bayes.engine.fit import fit_models, posterior_of
 from flo_bayes.engine.keyed_scoring import DrawTotals
 from flo_bayes.engine.keys import CELL_COL, KEY_COL, in_subsample
@@ -320,9 +327,14 @@ def run_dask_pipeline(
             data_paths, layout, analysis_date=analysis_date, n_cells=settings.n_cells
         )
         stage("analysis_date")
-    summary = customer_summary(
-        parsed, analysis_date, settings.time_unit, n_partitions=parsed.npartitions
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    n_parts = max(
+        parsed.npartitions,
+        default_partitions(
+            estimate_rows(resolve_paths(data_paths)), n_workers, settings.rows_per_partition
+        ),
     )
+    summary = customer_summary(parsed, analysis_date, settings.time_unit, n_partitions=n_parts)
     rejected = parsed[~parsed[REASON_COL].isna()]
     summary_task = summary.to_parquet(str(out / "summary"), compute=False, write_index=False)
     rejected_task = rejected.to_parquet(str(out / "rejected"), compute=False, write_index=False)
@@ -362,19 +374,14 @@ def run_dask_pipeline(
     if settings.plan is not None and settings.plan.campaigns:
         n_customers = int(sum(compute([dask.delayed(_height)(f) for f in files])))
         fraction = min(1.0, settings.plan.sample_size / max(1, n_customers))
-        pilot = pl.concat(compute([dask.delayed(_pilot_rows)(f, fraction) for f in files]))
-        table, _ = score_partition(
-            pilot,
-            0,
-            population_draws,
-            scoring,
-            cuts,
-            seed=seed,
-            n_cells=settings.n_cells,
-            keep_draws=settings.keep_draws,
-            out_dir=None,
-            group_cols=(),
-        )
+        shared = client.scatter(population_draws, broadcast=True)
+        pilot_tasks = [
+            dask.delayed(_pilot_scores)(
+                f, fraction, shared, scoring, cuts, seed, settings.n_cells, cltv_col
+            )
+            for f in files
+        ]
+        table = pl.concat(compute(pilot_tasks))
         prices = dual_prices(table, settings.plan, fraction, cltv_col)
         assigner = make_assigner(settings.plan, prices, cltv_col)
         stage("plan_dual_prices")
@@ -480,9 +487,27 @@ def _height(path: str) -> int:
     return int(pl.scan_parquet(path).select(pl.len()).collect().item())
 
 
-def _pilot_rows(path: str, fraction: float) -> pl.DataFrame:
+def _pilot_scores(path, fraction, draws, scoring, cuts, seed, n_cells, cltv_col) -> pl.DataFrame:
+    """Score the keyed pilot subsample of one summary file; keep what the plan LP reads.
+
+    Only the deterministic expected CLTV is used, so scoring the subsample of a cell
+    instead of the whole cell changes nothing the dual prices depend on.
+    """
     frame = _read(path)
-    return frame.filter(pl.Series(in_subsample(frame.get_column(KEY_COL).to_numpy(), fraction)))
+    pilot = frame.filter(pl.Series(in_subsample(frame.get_column(KEY_COL).to_numpy(), fraction)))
+    table, _ = score_partition(
+        pilot,
+        0,
+        draws,
+        scoring,
+        cuts,
+        seed=seed,
+        n_cells=n_cells,
+        keep_draws=1,
+        out_dir=None,
+        group_cols=(),
+    )
+    return table.select("customer_id", "segment", "tier", cltv_col)
 
 
 def _rescore_trimmed(part, draws, scoring, cuts, seed, settings, rule, cells) -> DrawTotals:

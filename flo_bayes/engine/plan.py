@@ -46,7 +46,8 @@ class ScaleCampaign:
     cost_per_contact : float
         Cost of one contact (> 0).
     uplift_share : float
-        Expected incremental value as a share of the customer's expected CLTV.
+        Expected incremental value as a share of the customer's expected CLTV (at the
+        run's margin; a campaign margin different from the run's is folded in here).
     segments, tiers : tuple of str
         Eligible segments / tiers (empty: any).
     budget : float, optional
@@ -64,8 +65,8 @@ class ScaleCampaign:
     def __post_init__(self) -> None:
         if not self.cost_per_contact > 0:
             raise ValueError(f"campaign {self.name!r}: cost_per_contact must be > 0")
-        if not 0 <= self.uplift_share <= 1:
-            raise ValueError(f"campaign {self.name!r}: uplift_share must lie in [0, 1]")
+        if not self.uplift_share >= 0:
+            raise ValueError(f"campaign {self.name!r}: uplift_share must be >= 0")
         if self.budget is not None and self.budget < 0:
             raise ValueError(f"campaign {self.name!r}: budget must be >= 0")
 

@@ -66,7 +66,7 @@ class EngineSettings:
     gg_sample_size: int = 200_000
     sampler: SamplerChoice = field(default_factory=SamplerChoice)
     plan: PlanSettings | None = None
-    rows_per_partition: int = 2_000_000
+    rows_per_partition: int = 1_000_000
 
     def __post_init__(self) -> None:
         if self.cltv_horizon_months not in self.horizons_months:
