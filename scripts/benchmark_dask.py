@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import threading
@@ -138,7 +139,10 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="3.5GB", help="per worker (Dask spills)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--result", type=Path, default=None, help="append a JSON line here")
+    parser.add_argument("--generate-only", action="store_true", help="write the log and stop")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    logging.getLogger("flo_bayes.engine").setLevel(logging.INFO)
 
     from flo_bayes.engine.dask_cluster import dask_client
     from flo_bayes.engine.pipeline import run_dask_pipeline
@@ -148,6 +152,9 @@ def main() -> None:
     data = args.data or Path(f"/tmp/dask_bench_{args.rows}")
     out = args.out or Path(f"/tmp/dask_bench_out_{args.rows}_w{args.workers}")
     log = generate(args.rows, data, args.batch_customers, args.seed)
+    if args.generate_only:
+        print(json.dumps(log))
+        return
     print(
         f"log: {log['rows']:,} rows, {log['customers']:,} customers, {log['files']} files "
         f"(generated in {log['seconds']} s, or reused)",

@@ -16,6 +16,7 @@ Outputs under ``out_dir``:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from dataclasses import asdict
@@ -64,6 +65,7 @@ from flo_bayes.engine.sufficient_stats import (
     gamma_gamma_sample,
 )
 
+_LOG = logging.getLogger("flo_bayes.engine")
 TRIMMED_COL = "campaign_trimmed"
 RFM_COLUMNS = ("recency_days", "n_orders", "total_value", FIRST_COL)
 GG_COLUMNS = ("customer_id", "gg_n", "gg_mean", KEY_COL)
@@ -315,6 +317,7 @@ def run_dask_pipeline(
         now = time.perf_counter()
         stages[name] = round(now - clock, 3)
         clock = now
+        _LOG.info("stage %s done in %.1f s", name, stages[name])
 
     # load + summary
     analysis_date = settings.analysis_date
