@@ -260,6 +260,15 @@ def thin_indices(n_total: int, n_keep: int) -> np.ndarray:
     return thin(n_total, n_keep)
 
 
+def score_block(
+    customers: pl.DataFrame, draws: PopulationDraws, settings: ScoringSettings, *, seed: int
+) -> ScoringResult:
+    """Score customers with the scorer's own chunking (for their expected columns only)."""
+    from flo_bayes.predictive.scoring import score_customers
+
+    return score_customers(customers, draws, settings, seed=seed, chunk_size=SCORING_CHUNK)
+
+
 def score_group(
     customers: pl.DataFrame,
     draws: PopulationDraws,

@@ -40,7 +40,7 @@ from flo_bayes.engine.dask_input import (
     read_transactions,
     resolve_paths,
 )
-from flo_bayes.engine.dask_rfm import rfm_cuts
+from flo_bayes.engine.dask_rfm import rfm_cuts, segment_partition
 from flo_bayes.engine.dask_scoring import SCORES_DIR, score_all, score_partition
 from flo_bayes.engine.dask_summary import FIRST_COL, customer_summary, default_partitions
 from flo_bayes.engine.fit import fit_models, posterior_of
@@ -491,26 +491,20 @@ def _height(path: str) -> int:
 
 
 def _pilot_scores(path, fraction, draws, scoring, cuts, seed, n_cells, cltv_col) -> pl.DataFrame:
-    """Score the keyed pilot subsample of one summary file; keep what the plan LP reads.
+    """Expected CLTV of the keyed pilot subsample of one summary file (for the plan LP).
 
-    Only the deterministic expected CLTV is used, so scoring the subsample of a cell
-    instead of the whole cell changes nothing the dual prices depend on.
+    Only the deterministic expected CLTV is read, so the pilot is scored in plain chunks
+    (not cell by cell): its draws, which depend on the grouping, are never used.
     """
+    del n_cells  # the pilot's predictive draws are not used; see docstring
     frame = _read(path)
     pilot = frame.filter(pl.Series(in_subsample(frame.get_column(KEY_COL).to_numpy(), fraction)))
-    table, _ = score_partition(
-        pilot,
-        0,
-        draws,
-        scoring,
-        cuts,
-        seed=seed,
-        n_cells=n_cells,
-        keep_draws=1,
-        out_dir=None,
-        group_cols=(),
+    segmented = segment_partition(pilot, cuts)
+    scored = adapters.score_block(segmented, draws, scoring, seed=seed).table
+    return pl.concat(
+        [segmented.select("customer_id", "segment", "tier"), scored.select(cltv_col)],
+        how="horizontal",
     )
-    return table.select("customer_id", "segment", "tier", cltv_col)
 
 
 def _rescore_trimmed(part, draws, scoring, cuts, seed, settings, rule, cells) -> DrawTotals:
