@@ -120,6 +120,14 @@ class MemorySampler:
             self.cpu_series.append((time.perf_counter(), sum(self.cpu.values())))
             self._stop.wait(self.interval)
 
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
     def cpu_between(self, start: float, end: float) -> float:
         """CPU seconds of all processes between two ``perf_counter`` times."""
 
@@ -140,14 +148,6 @@ class StageClock(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.getMessage().startswith("stage "):
             self.ends.append((record.args[0], time.perf_counter()))
-
-    def __enter__(self) -> MemorySampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def main() -> None:

@@ -277,21 +277,22 @@ def score_group(
     seed: int,
     keep_draws: int,
 ) -> ScoringResult:
-    """Score one RNG cell with the project's scorer; the whole cell is one RNG block.
+    """Score one RNG cell with the project's scorer and the cell's own seed.
 
-    ``rng_block_size`` is the cell's size, so the cell draws from one generator,
-    ``PCG64(SeedSequence(seed, spawn_key=(0, 0)))`` with the cell's own ``seed``.
+    Inside the cell the scorer's fixed RNG blocks apply (block ``k`` of the cell, in the
+    cell's key order, draws from ``PCG64(SeedSequence(seed, spawn_key=(0, k)))``), so memory
+    per call is bounded by the block and chunk sizes, not by the cell's size.
     """
-    from flo_bayes.predictive.scoring import score_customers
+    from flo_bayes.predictive.scoring import RNG_BLOCK_SIZE, score_customers
 
     return score_customers(
         customers,
         draws,
         settings,
         seed=seed,
-        chunk_size=min(SCORING_CHUNK, max(1, customers.height)),
+        chunk_size=SCORING_CHUNK,
         keep_draws=keep_draws,
-        rng_block_size=max(1, customers.height),
+        rng_block_size=RNG_BLOCK_SIZE,
     )
 
 

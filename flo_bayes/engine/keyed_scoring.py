@@ -1,10 +1,18 @@
 """Per-customer scoring keyed by customer, not by position -- the same code locally and on Dask.
 
 Customers are grouped into RNG cells (:mod:`flo_bayes.engine.keys`). A cell's customers,
-ordered by ``(key, customer_id)``, are scored in one call of the project's scorer with one
-generator seeded from ``(seed, cell)``. A customer's outputs therefore depend on the seed,
-its own history, the population draws, the number of cells and the other customers of its
-cell -- never on file order, partitioning, the number of partitions or workers. Running
+ordered by ``(key, customer_id)``, are scored in one call of the project's scorer, seeded
+from ``(seed, cell)`` (inside the call the scorer's fixed RNG blocks of 250 customers apply,
+in that order). A customer's outputs therefore depend on the seed, its own history, the
+population draws, the number of cells and the customers of its cell -- never on file order,
+partitioning, the number of partitions or workers.
+
+Why cells and not one generator per customer: the scorer is vectorised over customers; one
+call per customer measured 4-5 times slower per customer (1.45 ms vs ~0.3 ms at 200
+draws), which at tens of millions of customers is hours. Cells keep the vectorisation and
+still make every result a function of the customer set, not of positions. ``n_cells``
+should be at least about ten times the number of partitions so that partitions balance;
+each cell costs one scorer call (a few milliseconds of overhead). Running
 :func:`score_keyed` on the whole table in one process (the ``local`` path) and on every
 partition of a cell-partitioned Dask frame gives the same rows, bit for bit.
 
