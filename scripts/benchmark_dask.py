@@ -263,6 +263,8 @@ def main() -> None:
         "draws": args.draws,
         "wall_s": round(wall, 1),
         "stages": stages,
+        "stage_cpu_s": cpu,
+        "load_average_end": os.getloadavg(),
         "peak_rss_gib": [(r, round(b / 2**30, 3)) for r, b in peaks if b > 50e6],
         "scoring_cpu_us_per_customer": round(score_us, 1),
         "load_cpu_us_per_row": round(load_us, 3),
