@@ -104,7 +104,8 @@ def read_raw(files: list[str], layout: InputLayout, blocksize: str = "64MB"):
 
     cols = [layout.customer_id_column, layout.date_column, layout.amount_column]
     if Path(files[0]).suffix.lower() in _PARQUET:
-        frame = dd.read_parquet(files, columns=cols)
+        # one partition per row group (not per file) keeps parse tasks small
+        frame = dd.read_parquet(files, columns=cols, split_row_groups=True)
     else:
         frame = dd.read_csv(
             files, dtype=str, usecols=cols, sep=layout.delimiter, blocksize=blocksize
@@ -129,8 +130,13 @@ def parse_partition(
     partition: int,
     analysis_date: date | None,
     n_cells: int,
+    rejected_dir: str | None = None,
 ) -> pd.DataFrame:
     """Parse one raw partition: typed columns, a reason for each rejected row, keys.
+
+    With ``rejected_dir`` the rejected rows are written there
+    (``rejected-<partition>.parquet``, only when there are any) and only the rows used are
+    returned, so that no second consumer holds the parsed partition in memory.
 
     Returns
     -------
@@ -172,6 +178,16 @@ def parse_partition(
             GPOS_COL
         ),
     )
+    if rejected_dir is not None:
+        rejected = parsed.filter(pl.col(REASON_COL).is_not_null())
+        if rejected.height:
+            folder = Path(rejected_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            raw_rows = frame.filter(parsed.get_column(REASON_COL).is_not_null())
+            rejected.select(GPOS_COL, REASON_COL).with_columns(
+                raw_rows.select(pl.all().cast(pl.Utf8).name.prefix("raw_"))
+            ).write_parquet(folder / f"rejected-{partition:06d}.parquet")
+        parsed = parsed.filter(pl.col(REASON_COL).is_null())
     keys = customer_keys(parsed.get_column("customer_id").fill_null(""))
     parsed = parsed.with_columns(
         pl.Series(KEY_COL, keys.view(np.int64), dtype=pl.Int64),
@@ -193,6 +209,7 @@ def read_transactions(
     analysis_date: date | None,
     n_cells: int,
     blocksize: str = "64MB",
+    rejected_dir: str | None = None,
 ):
     """Lazily read and parse a transaction log.
 
@@ -208,6 +225,8 @@ def read_transactions(
         RNG cells (see :mod:`flo_bayes.engine.keys`).
     blocksize : str
         Bytes per CSV partition.
+    rejected_dir : str, optional
+        Write rejected rows there from inside the parse tasks and return only rows used.
 
     Returns
     -------
@@ -223,7 +242,7 @@ def read_transactions(
     import dask.dataframe as dd
 
     parsed = [
-        dask.delayed(parse_partition)(part, layout, k, analysis_date, n_cells)
+        dask.delayed(parse_partition)(part, layout, k, analysis_date, n_cells, rejected_dir)
         for k, part in enumerate(partitions)
     ]
     return dd.from_delayed(parsed, meta=parsed_meta(), verify_meta=False)

@@ -321,27 +321,26 @@ def run_dask_pipeline(
 
     # load + summary
     analysis_date = settings.analysis_date
-    parsed = read_transactions(
-        data_paths, layout, analysis_date=analysis_date, n_cells=settings.n_cells
-    )
     if analysis_date is None:
-        analysis_date = latest_date(parsed) + timedelta(days=settings.analysis_date_offset_days)
-        parsed = read_transactions(
-            data_paths, layout, analysis_date=analysis_date, n_cells=settings.n_cells
-        )
+        probe = read_transactions(data_paths, layout, analysis_date=None, n_cells=1)
+        analysis_date = latest_date(probe) + timedelta(days=settings.analysis_date_offset_days)
         stage("analysis_date")
+    parsed = read_transactions(
+        data_paths,
+        layout,
+        analysis_date=analysis_date,
+        n_cells=settings.n_cells,
+        rejected_dir=str(out / "rejected"),
+    )
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     n_parts = max(
-        parsed.npartitions,
+        2 * n_workers,
         default_partitions(
             estimate_rows(resolve_paths(data_paths)), n_workers, settings.rows_per_partition
         ),
     )
     summary = customer_summary(parsed, analysis_date, settings.time_unit, n_partitions=n_parts)
-    rejected = parsed[~parsed[REASON_COL].isna()]
-    summary_task = summary.to_parquet(str(out / "summary"), compute=False, write_index=False)
-    rejected_task = rejected.to_parquet(str(out / "rejected"), compute=False, write_index=False)
-    client.compute([summary_task, rejected_task], sync=True)
+    summary.to_parquet(str(out / "summary"), write_index=False)
     stage("load_and_summary")
 
     files = sorted(str(p) for p in (out / "summary").glob("*.parquet"))

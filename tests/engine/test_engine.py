@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from fractions import Fraction
 
@@ -174,9 +175,13 @@ def test_local_and_dask_give_the_same_customers(cluster_client, transaction_log,
 
 
 def test_results_do_not_depend_on_partitioning(cluster_client, transaction_log, draws, tmp_path):
-    settings = _settings()
-    outputs = []
-    for name, n_files, fmt in (("one_csv", 1, "csv"), ("five_parquet", 5, "parquet")):
+    # one CSV and the default shuffle (4 partitions on 2 workers) against five Parquet files
+    # shuffled into about 300 rows a partition
+    runs = (("one_csv", 1, "csv", _settings()), ("five_parquet", 5, "parquet", None))
+    outputs, n_parts = [], []
+    for name, n_files, fmt, settings in runs:
+        if settings is None:
+            settings = dataclasses.replace(_settings(), rows_per_partition=300)
         src = write_split(transaction_log, tmp_path / name, n_files, fmt)
         run_dask_pipeline(
             settings,
@@ -186,8 +191,10 @@ def test_results_do_not_depend_on_partitioning(cluster_client, transaction_log, 
             client=cluster_client,
             seed=SEED,
         )
-        outputs.append(pl.read_parquet(tmp_path / f"out_{name}" / "scores" / "*.parquet"))
-    assert len(list((tmp_path / "out_five_parquet" / "scores").glob("*.parquet"))) == 5
+        scores = tmp_path / f"out_{name}" / "scores"
+        n_parts.append(len(list(scores.glob("*.parquet"))))
+        outputs.append(pl.read_parquet(scores / "*.parquet"))
+    assert n_parts[0] == 4 and n_parts[1] == -(-transaction_log.height // 300)
     columns = [c for c in outputs[0].columns if c != "_first"]
     _assert_same_rows(outputs[0], outputs[1], columns)
 
