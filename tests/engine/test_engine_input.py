@@ -51,3 +51,45 @@ def test_paths_that_match_nothing_are_named(tmp_path):
     (tmp_path / "y.parquet").write_bytes(b"")
     with pytest.raises(ValueError, match="mixes Parquet and CSV"):
         resolve_paths(str(tmp_path))
+
+
+def test_pipeline_writes_every_rejected_row(cluster_client, transaction_log, tmp_path):
+    from flo_bayes.engine.pipeline import run_dask_pipeline
+    from flo_bayes.engine.settings import EngineSettings
+    from flo_bayes.predictive.population import PopulationDraws
+
+    from .conftest import ANALYSIS_DATE
+
+    good = transaction_log.with_columns(
+        pl.col("date").cast(pl.Utf8), pl.col("amount").cast(pl.Utf8)
+    )
+    bad = pl.DataFrame(
+        {
+            "customer_id": [r[0] for r in ROWS if r[3]],
+            "date": [r[1] for r in ROWS if r[3]],
+            "amount": [r[2] for r in ROWS if r[3]],
+        }
+    )
+    (tmp_path / "in").mkdir()
+    good.write_csv(tmp_path / "in" / "a.csv")
+    bad.write_csv(tmp_path / "in" / "b.csv")
+    draws = PopulationDraws.constant(
+        r=2.7, alpha=72.0, a=0.5, b=6.0, p=4.1, q=9.0, v=295.0, n_draws=20
+    )
+    settings = EngineSettings(analysis_date=ANALYSIS_DATE, max_draws=20, keep_draws=5, n_cells=16)
+    # the analysis date is 2021-01-03 here, so the "after" row (2020-07-01) is kept as a
+    # purchase of c3; every other bad row is rejected
+    run_dask_pipeline(
+        settings,
+        str(tmp_path / "in"),
+        tmp_path / "out",
+        population_draws=draws,
+        client=cluster_client,
+        seed=1,
+    )
+    rejected = pl.read_parquet(tmp_path / "out" / "rejected" / "*.parquet")
+    expected = [r[3] for r in ROWS if r[3] and r[3] != "after_analysis_date"]
+    assert sorted(rejected["reason"].to_list()) == sorted(expected)
+    assert set(rejected.columns) >= {"_gpos", "reason", "raw_customer_id", "raw_date", "raw_amount"}
+    summary = pl.read_parquet(tmp_path / "out" / "summary" / "*.parquet")
+    assert summary.height == transaction_log["customer_id"].n_unique() + 1  # + c3
