@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import arviz as az
 import numpy as np
 import polars as pl
 import xarray as xr
@@ -53,6 +52,8 @@ def posterior_summary(
         Columns :data:`SUMMARY_COLUMNS`.
 
     """
+    import arviz as az  # arviz loads in ~1 s; only fits and diagnostics need it
+
     subset = posterior[list(parameters)]
     r_hat = az.rhat(subset)
     ess_bulk = az.ess(subset, method="bulk")
@@ -92,6 +93,8 @@ class SamplerStats:
 
 def sampler_stats(idata: xr.DataTree) -> SamplerStats:
     """Divergences, E-BFMI per chain, tree-depth hits and mean leapfrog steps of a fit."""
+    import arviz as az  # arviz loads in ~1 s; only fits and diagnostics need it
+
     stats = idata["sample_stats"].to_dataset()
     divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
     depth_hits = int(stats["maxdepth_reached"].sum()) if "maxdepth_reached" in stats else 0
