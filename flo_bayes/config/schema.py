@@ -193,7 +193,7 @@ class SamplerSettings(Section):
     backend: Literal["nutpie", "pymc"] = "nutpie"
     mass_matrix: Literal["low_rank", "diag"] = "low_rank"
     likelihood: Literal["grouped", "compiled", "library"] = Field(
-        "grouped",
+        "compiled",
         description="'grouped': the distinct-value likelihood (same density, faster); "
         "'compiled': the same density as numba code cached on disk across runs (nutpie NUTS, "
         "no per-run compile; BG/NBD and Gamma-Gamma); 'library': pymc-marketing's own graph.",

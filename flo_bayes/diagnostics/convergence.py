@@ -11,12 +11,15 @@ the run reports it loudly and marks its exports.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
-import xarray as xr
 
 from flo_bayes.config import ConvergenceGate
+
+if TYPE_CHECKING:  # annotations only; xarray and arviz load when a fit is diagnosed
+    import xarray as xr
 
 SUMMARY_COLUMNS = (
     "model",
@@ -52,7 +55,7 @@ def posterior_summary(
         Columns :data:`SUMMARY_COLUMNS`.
 
     """
-    import arviz as az  # arviz loads in ~1 s; only fits and diagnostics need it
+    import arviz as az  # loads in ~1 s (with xarray); only diagnosing a fit needs it
 
     subset = posterior[list(parameters)]
     r_hat = az.rhat(subset)
@@ -93,7 +96,7 @@ class SamplerStats:
 
 def sampler_stats(idata: xr.DataTree) -> SamplerStats:
     """Divergences, E-BFMI per chain, tree-depth hits and mean leapfrog steps of a fit."""
-    import arviz as az  # arviz loads in ~1 s; only fits and diagnostics need it
+    import arviz as az  # loads in ~1 s (with xarray); only diagnosing a fit needs it
 
     stats = idata["sample_stats"].to_dataset()
     divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0

@@ -166,4 +166,10 @@ def test_campaigns_package_loads_its_modules_on_first_use():
 
 def test_convergence_diagnostics_load_arviz_only_when_called():
     loaded = _loaded_after("import flo_bayes.diagnostics.convergence")
-    assert "arviz" not in loaded
+    assert [m for m in loaded if m.split(".")[0] in ("arviz", "xarray")] == []
+
+
+def test_compiled_posteriors_load_no_pymc():
+    # The cached numba posteriors only need NumPy, numba and (when sampling) nutpie.
+    loaded = _loaded_after("import flo_bayes.models.compiled_cache")
+    assert [m for m in loaded if m.split(".")[0] in ("pymc", "pymc_marketing", "pytensor")] == []

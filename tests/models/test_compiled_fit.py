@@ -73,3 +73,14 @@ def test_compiled_posterior_saves_and_opens_with_pymc_marketing(fits, tmp_path):
         gg.fit_result["v"].values, fitted.gamma_gamma.fit_result["v"].values
     )
     assert bg.fit_result["r"].shape == (2, 600)
+
+
+def test_compiled_fit_rejects_a_prior_it_cannot_compile():
+    from pymc_extras.prior import Prior
+
+    from flo_bayes.models.compiled_fit import _log_normal_priors
+
+    config = {"r": Prior("LogNormal", mu=0.0, sigma=1.0), "alpha": Prior("HalfNormal", sigma=5)}
+    assert _log_normal_priors(config, ("r",))["r"].median == 1.0
+    with pytest.raises(ValueError, match="LogNormal prior on 'alpha'.*likelihood = 'grouped'"):
+        _log_normal_priors(config, ("r", "alpha"))
