@@ -205,10 +205,11 @@ class SamplerSettings(Section):
 
     backend: Literal["nutpie", "pymc"] = "nutpie"
     mass_matrix: Literal["low_rank", "diag"] = "low_rank"
-    likelihood: Literal["grouped", "library"] = Field(
-        "grouped",
+    likelihood: Literal["grouped", "compiled", "library"] = Field(
+        "compiled",
         description="'grouped': the distinct-value likelihood (same density, faster); "
-        "'library': pymc-marketing's own graph.",
+        "'compiled': the same density as numba code cached on disk across runs (nutpie NUTS, "
+        "no per-run compile; BG/NBD and Gamma-Gamma); 'library': pymc-marketing's own graph.",
     )
     chains: Annotated[int, Field(ge=1, le=64)] = 4
     draws: Annotated[int, Field(ge=10, le=100_000)] = 300

@@ -11,13 +11,15 @@ the run reports it loudly and marks its exports.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import arviz as az
 import numpy as np
 import polars as pl
-import xarray as xr
 
 from flo_bayes.config import ConvergenceGate
+
+if TYPE_CHECKING:  # annotations only; xarray and arviz load when a fit is diagnosed
+    import xarray as xr
 
 SUMMARY_COLUMNS = (
     "model",
@@ -53,6 +55,8 @@ def posterior_summary(
         Columns :data:`SUMMARY_COLUMNS`.
 
     """
+    import arviz as az  # loads in ~1 s (with xarray); only diagnosing a fit needs it
+
     subset = posterior[list(parameters)]
     r_hat = az.rhat(subset)
     ess_bulk = az.ess(subset, method="bulk")
@@ -92,6 +96,8 @@ class SamplerStats:
 
 def sampler_stats(idata: xr.DataTree) -> SamplerStats:
     """Divergences, E-BFMI per chain, tree-depth hits and mean leapfrog steps of a fit."""
+    import arviz as az  # loads in ~1 s (with xarray); only diagnosing a fit needs it
+
     stats = idata["sample_stats"].to_dataset()
     divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
     depth_hits = int(stats["maxdepth_reached"].sum()) if "maxdepth_reached" in stats else 0

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from flo_bayes.models.grouping import distinct_values
+
 BGNBD_ORDER = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_ORDER = ("p", "q", "v")
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -331,9 +333,6 @@ def bgnbd_posterior(
     CompiledPosterior
 
     """
-    # Shared with the PyTensor likelihood (imports PyMC; a NumPy-only home would avoid that).
-    from flo_bayes.models.fast_bgnbd import distinct_values
-
     g = distinct_values(x, t_x, T)
     mu, sigma = _priors(BGNBD_ORDER, priors)
     arrays = (

@@ -15,6 +15,7 @@ from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 from flo_bayes.config import SamplerSettings
 from flo_bayes.interrupts import reraise_swallowed_interrupt
 from flo_bayes.models.bgnbd import BGNBD
+from flo_bayes.models.compiled_fit import CompiledBetaGeoModel, CompiledGammaGammaModel
 from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
 from flo_bayes.models.fast_gamma_gamma import FastGammaGammaModel
 from flo_bayes.models.priors import ResolvedPrior
@@ -22,6 +23,19 @@ from flo_bayes.models.protocol import PurchaseModel
 
 BGNBD_PARAMETERS = BGNBD.parameters  # ("r", "alpha", "a", "b"), owned by models.bgnbd
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
+
+# [sampler] likelihood -> class fitted. "compiled" samples the grouped density through
+# flo_bayes.models.compiled_cache (machine code cached on disk across processes).
+_BGNBD_CLASSES = {
+    "grouped": FastBetaGeoModel,
+    "compiled": CompiledBetaGeoModel,
+    "library": BetaGeoModel,
+}
+_GAMMA_GAMMA_CLASSES = {
+    "grouped": FastGammaGammaModel,
+    "compiled": CompiledGammaGammaModel,
+    "library": GammaGammaModel,
+}
 
 
 @dataclass(frozen=True)
@@ -111,7 +125,7 @@ def fit_bgnbd(
         The fitted model.
 
     """
-    model_class = FastBetaGeoModel if settings.likelihood == "grouped" else BetaGeoModel
+    model_class = _BGNBD_CLASSES[settings.likelihood]
     model = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
     return _fit(model, bgnbd_data(summary), settings, seed)
 
@@ -134,7 +148,8 @@ def fit_purchase_model(
     priors : dict of str to ResolvedPrior
         From :func:`flo_bayes.models.priors.purchase_priors`.
     settings : SamplerSettings
-        NUTS settings (``likelihood = "grouped"`` uses the model's grouped likelihood).
+        NUTS settings (``likelihood = "grouped"`` uses the model's grouped likelihood;
+        ``"compiled"`` the compiled posterior for BG/NBD, the grouped likelihood otherwise).
     seed : int
         Sampler seed.
 
@@ -144,7 +159,10 @@ def fit_purchase_model(
         The fitted pymc-marketing model (grouped subclass or library class).
 
     """
-    model_class = model.model_class(settings.likelihood == "grouped")
+    if model.name == "bgnbd":
+        model_class = _BGNBD_CLASSES[settings.likelihood]
+    else:  # no compiled posterior for MBG/NBD and Pareto/NBD yet: "compiled" fits grouped
+        model_class = model.model_class(settings.likelihood != "library")
     fitted = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
     if model.name == "pnbd":
         # ParetoNBDModel.fit defaults to MAP; "mcmc" also installs its hyp2f1-gradient rewrite.
@@ -177,6 +195,6 @@ def fit_gamma_gamma(
         The fitted model.
 
     """
-    model_class = FastGammaGammaModel if settings.likelihood == "grouped" else GammaGammaModel
+    model_class = _GAMMA_GAMMA_CLASSES[settings.likelihood]
     model = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
     return _fit(model, gamma_gamma_data(summary), settings, seed)

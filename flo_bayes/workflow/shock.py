@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from flo_bayes.config import Config
 from flo_bayes.io.writers import write_frame
-from flo_bayes.models.fitting import FittedModels
 from flo_bayes.predictive.aggregate_shock import (
     AggregateShock,
     ShockSettings,
@@ -22,6 +22,9 @@ from flo_bayes.predictive.aggregate_shock import (
 )
 from flo_bayes.predictive.population import BGNBD_PARAMETERS, PopulationDraws
 from flo_bayes.units import days_per_unit
+
+if TYPE_CHECKING:  # fitting imports pymc-marketing; the stage only reads the fitted models
+    from flo_bayes.models.fitting import FittedModels
 
 SUMMARY_INPUT_REASON = (
     "the input is a customer summary without purchase dates, so how much all customers' "

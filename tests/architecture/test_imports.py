@@ -141,3 +141,35 @@ def test_benchmarks_and_streaming_are_not_in_the_installed_package():
     names = set(_graph())
     assert not any(n.startswith("flo_bayes.benchmarking") for n in names)
     assert "flo_bayes.segmentation.streaming" not in names
+
+
+_HEAVY = ("pymc", "pymc_marketing", "pytensor", "arviz", "matplotlib", "nutpie")
+
+
+def test_cli_help_and_validate_load_no_sampler_or_plotting_library():
+    # What `flo-bayes --help` and `flo-bayes validate` import (cli.validate's function body).
+    loaded = _loaded_after(
+        "import flo_bayes.cli\n"
+        "from flo_bayes.config import apply_overrides, load_config\n"
+        "from flo_bayes.io.inputs import NoUsableRowsError\n"
+        "from flo_bayes.workflow.load import load_and_prepare"
+    )
+    assert [m for m in loaded if m.split(".")[0] in _HEAVY] == []
+
+
+def test_campaigns_package_loads_its_modules_on_first_use():
+    loaded = _loaded_after("import flo_bayes.campaigns")
+    assert [m for m in loaded if m.startswith("flo_bayes.campaigns.")] == []
+    loaded = _loaded_after("from flo_bayes.campaigns import plan_campaigns")
+    assert "flo_bayes.campaigns.plan" in loaded
+
+
+def test_convergence_diagnostics_load_arviz_only_when_called():
+    loaded = _loaded_after("import flo_bayes.diagnostics.convergence")
+    assert [m for m in loaded if m.split(".")[0] in ("arviz", "xarray")] == []
+
+
+def test_compiled_posteriors_load_no_pymc():
+    # The cached numba posteriors only need NumPy, numba and (when sampling) nutpie.
+    loaded = _loaded_after("import flo_bayes.models.compiled_cache")
+    assert [m for m in loaded if m.split(".")[0] in ("pymc", "pymc_marketing", "pytensor")] == []
