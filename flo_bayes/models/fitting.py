@@ -1,15 +1,27 @@
 """Fit pymc-marketing's BetaGeoModel and GammaGammaModel with NUTS.
 
 Polars frames are converted to pandas only here, at the boundary pymc-marketing needs.
+
+Reproducibility: nutpie compiles the log density with PyTensor's numba backend, whose default
+``fastmath`` flags let LLVM reassociate and fuse floating-point sums. A function compiled in this
+process and the same function loaded from PyTensor's on-disk numba cache then round differently
+(a cold compile inlines and vectorises the whole graph, a cached load links separately compiled
+pieces), and NUTS amplifies a last-bit difference into different draws: with the same seed, the
+first run on a machine and every later run disagreed. Every fit therefore compiles with
+``numba__fastmath=False`` (:func:`reproducible_compilation`), which keeps IEEE evaluation order
+in both paths; PyTensor's cache key includes the flag, so older fastmath entries are not reused.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
 import polars as pl
+import pytensor
 from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
 from flo_bayes.config import SamplerSettings
@@ -93,13 +105,25 @@ def sampler_kwargs(settings: SamplerSettings, seed: int) -> dict:
     return kwargs
 
 
-def _fit(model, data: pd.DataFrame, settings: SamplerSettings, seed: int):
+@contextmanager
+def reproducible_compilation() -> Iterator[None]:
+    """Compile log densities without fastmath, so a cached and a fresh compile agree bit for bit.
+
+    Scoped to the block (PyTensor's ``change_flags``): nothing outside a fit is changed.
+    See the module docstring for the cause this removes.
+    """
+    with pytensor.config.change_flags(numba__fastmath=False):
+        yield
+
+
+def _fit(model, data: pd.DataFrame, settings: SamplerSettings, seed: int, **fit_kwargs):
     with warnings.catch_warnings():
         # pymc-marketing warns about T = 0 customers; the diagnostics report them instead.
         warnings.filterwarnings("ignore", message="T=0 is uninformative")
         warnings.filterwarnings("ignore", category=FutureWarning)
-        with reraise_swallowed_interrupt():  # nutpie returns a cut trace on Ctrl-C
-            model.fit(data, **sampler_kwargs(settings, seed))
+        with reproducible_compilation(), reraise_swallowed_interrupt():
+            # nutpie returns a cut trace on Ctrl-C; reraise_swallowed_interrupt restores it.
+            model.fit(data, **fit_kwargs, **sampler_kwargs(settings, seed))
     return model
 
 
@@ -164,13 +188,9 @@ def fit_purchase_model(
     else:  # no compiled posterior for MBG/NBD and Pareto/NBD yet: "compiled" fits grouped
         model_class = model.model_class(settings.likelihood != "library")
     fitted = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
-    if model.name == "pnbd":
-        # ParetoNBDModel.fit defaults to MAP; "mcmc" also installs its hyp2f1-gradient rewrite.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=FutureWarning)
-            fitted.fit(bgnbd_data(summary), method="mcmc", **sampler_kwargs(settings, seed))
-        return fitted
-    return _fit(fitted, bgnbd_data(summary), settings, seed)
+    # ParetoNBDModel.fit defaults to MAP; "mcmc" also installs its hyp2f1-gradient rewrite.
+    fit_kwargs = {"method": "mcmc"} if model.name == "pnbd" else {}
+    return _fit(fitted, bgnbd_data(summary), settings, seed, **fit_kwargs)
 
 
 def fit_gamma_gamma(

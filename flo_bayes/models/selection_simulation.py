@@ -18,7 +18,7 @@ import polars as pl
 from flo_bayes.config import BetaGeoPriors
 from flo_bayes.diagnostics.convergence import posterior_summary
 from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
-from flo_bayes.models.fitting import bgnbd_data
+from flo_bayes.models.fitting import bgnbd_data, reproducible_compilation
 from flo_bayes.models.priors import bgnbd_priors
 from flo_bayes.models.selection import SelectionAwareBetaGeoModel
 from flo_bayes.simulate import TrueParameters, simulate_population
@@ -212,7 +212,7 @@ def fit_bgnbd_on_extract(
         model = SelectionAwareBetaGeoModel(model_config=config, window=window)
     else:
         model = FastBetaGeoModel(model_config=config)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), reproducible_compilation():
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", category=UserWarning)
         model.fit(
