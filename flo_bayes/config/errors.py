@@ -112,14 +112,14 @@ def config_error_message(error: ValidationError, model: type[BaseModel] | None =
     ----------
     error : pydantic.ValidationError
         The error of ``Config.model_validate``.
+    model : type of pydantic.BaseModel, optional
+        The schema validated against; with it, an unknown key names the nearest known key
+        of its section ("did you mean 'draws'?").
 
     Returns
     -------
     str
         ``"invalid config: key 'a.b': message; unknown key 'c' (...)"``.
-    model : type of pydantic.BaseModel, optional
-        The schema validated against; with it, an unknown key names the nearest known key
-        of its section ("did you mean 'draws'?").
 
     """
     lines = []

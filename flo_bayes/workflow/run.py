@@ -13,6 +13,7 @@ from pathlib import Path
 from flo_bayes.config import Config
 from flo_bayes.diagnostics.convergence import GateResult
 from flo_bayes.diagnostics.data_warnings import data_warnings
+from flo_bayes.io.inputs import row_count_lines
 from flo_bayes.io.load import PreparedInput
 from flo_bayes.io.model_data import require_model_data
 from flo_bayes.progress import ConsoleProgress
@@ -95,6 +96,11 @@ def run_pipeline(
         del summary
 
     with progress.stage("fit BG/NBD and Gamma-Gamma (NUTS)"), manifest.stage("fit"):
+        sampler = config.sampler
+        progress.say(
+            f"    compiling the models, then NUTS ({sampler.backend}): {sampler.chains} chains x "
+            f"({sampler.tune} tune + {sampler.draws} draws) per model ..."
+        )
         fitted, gate, prior_check = fit_and_diagnose(segmented, config, folder)
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
         shock = aggregate_shock_for_run(fitted, config, occasions, analysis_date)
@@ -110,29 +116,64 @@ def run_pipeline(
 
     with progress.stage("score customers (posterior predictive draws)"), manifest.stage("score"):
         customers, cltv_draws = score_and_export(segmented, draws, config, folder, gate)
+        sizes, target_warnings = export_target_lists(
+            customers, config.segmentation, folder, data_format=config.data.format
+        )
         manifest.update(
-            target_lists=export_target_lists(customers, config.segmentation, folder),
-            warnings=data_warnings(customers, prior_check) + shock_warnings(shock),
+            target_lists=sizes,
+            warnings=data_warnings(customers, prior_check)
+            + shock_warnings(shock)
+            + target_warnings,
         )
 
     with progress.stage("campaign plan (risk-aware, under budget)"), manifest.stage("plan"):
-        manifest.update(campaign_plan=plan_and_export(customers, cltv_draws, config, folder))
+        manifest.update(
+            campaign_plan=plan_and_export(
+                customers, cltv_draws, config, folder, run_warnings=manifest.content["warnings"]
+            )
+        )
 
     manifest.finish()
     if config.output.report:
-        build_run_report(folder, manifest, say=progress.say)
+        build_run_report(folder, manifest, say=progress.say, language=config.report.language)
+    progress.warnings(run_warnings(manifest.content))
     progress.say(f"Results: {folder.path}")
     return RunResult(folder=folder.path, gate=gate)
 
 
+def run_warnings(manifest: dict) -> list[str]:
+    """Every warning a run recorded: data and model warnings, then the campaign plan's."""
+    plan = manifest.get("campaign_plan") or {}
+    return list(manifest.get("warnings") or []) + list(plan.get("warnings") or [])
+
+
 def _report_rows(progress: ConsoleProgress, prepared: PreparedInput) -> None:
-    counts = prepared.loaded.row_counts
-    progress.say(
-        f"    rows read {counts['rows_read']}, used {counts['rows_used']}, "
-        f"rejected {counts['rows_rejected']} {counts['rejected_by_reason'] or ''}".rstrip()
-        + "; "
-        f"{prepared.summary.height} customers; analysis date {prepared.analysis_date}"
-    )
+    for line in row_count_lines(prepared.loaded.row_counts):
+        progress.say(f"    {line}")
+    if prepared.loaded.rejected.height:
+        progress.say("    (every rejected or held-out row and its reason: rejected_rows.csv)")
+    progress.say(f"    {prepared.summary.height} customers; analysis date {prepared.analysis_date}")
+
+
+def gate_hints(gate: GateResult) -> list[str]:
+    """What to change in the config when the gate fails, by the kind of failed check."""
+    checks = {str(failure["check"]).lower() for failure in gate.failures}
+    hints = []
+    if any("ess" in c or "r_hat" in c or "rhat" in c for c in checks):
+        hints.append(
+            "longer chains: raise [sampler] draws and tune (e.g. draws = 1000, tune = 1000), "
+            "or more chains ([sampler] chains)"
+        )
+    if any("diverg" in c for c in checks):
+        hints.append(
+            "fewer divergences: raise [sampler] target_accept (e.g. 0.95) and tune; "
+            "check the priors ([priors.*]) against the data"
+        )
+    if any("bfmi" in c for c in checks):
+        hints.append('low E-BFMI: raise [sampler] tune, or try mass_matrix = "diag"')
+    if not hints:
+        hints.append("raise [sampler] draws and tune, and see diagnostics/convergence.csv")
+    return hints
 
 
 def _report_gate(progress: ConsoleProgress, gate: GateResult) -> None:
@@ -148,4 +189,6 @@ def _report_gate(progress: ConsoleProgress, gate: GateResult) -> None:
             f"(needs {failure['rule']})"
         )
     progress.say("Exports are marked 'convergence_passed = false'. See diagnostics/.")
+    for hint in gate_hints(gate):
+        progress.say(f"Try: {hint}")
     progress.say(banner)
