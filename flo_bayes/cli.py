@@ -160,14 +160,9 @@ def run(
     log_dir = {"path": out or Path("outputs")}
 
     def action() -> int:
-        from flo_bayes.progress import ConsoleProgress
-
-        progress = ConsoleProgress(total=5, quiet=quiet)
-        # The model libraries take a while to import; say so before the first stage.
-        progress.say("flo-bayes run: loading the config and the model libraries ...")
         from flo_bayes.config import apply_overrides, load_config
+        from flo_bayes.progress import ConsoleProgress
         from flo_bayes.runs import RunFolder
-        from flo_bayes.workflow.run import run_pipeline
 
         settings = apply_overrides(
             load_config(config),
@@ -179,6 +174,11 @@ def run(
                 language=language,
             ),
         )
+        progress = ConsoleProgress(total=5, quiet=quiet)
+        # The model libraries take a while to import; say so before the first stage.
+        progress.say("flo-bayes run: loading the model libraries ...")
+        from flo_bayes.workflow.run import run_pipeline
+
         label = Path(settings.data.path).stem if settings.data.path else "simulated"
         log_dir["path"] = out or Path(settings.output.directory)
         with ExitStack() as locks:
@@ -322,20 +322,20 @@ def backtest(
     """
 
     def action() -> int:
-        from flo_bayes.progress import ConsoleProgress
-
-        progress = ConsoleProgress(total=3, quiet=quiet)
-        progress.say("flo-bayes backtest: loading the config and the model libraries ...")
         from flo_bayes.config import apply_overrides, load_config
+        from flo_bayes.progress import ConsoleProgress
         from flo_bayes.runs import RunFolder
-        from flo_bayes.workflow.backtest import run_backtest
-        from flo_bayes.workflow.run import run_warnings
 
         settings = load_config(config)
         chosen = data_format or (None if config is not None else "transactions")
         settings = apply_overrides(settings, _overrides(data_format=chosen, seed=seed))
         start = _parse_date(calibration_end, "--calibration-end")
         end = _parse_date(holdout_end, "--holdout-end")
+        progress = ConsoleProgress(total=3, quiet=quiet)
+        progress.say("flo-bayes backtest: loading the model libraries ...")
+        from flo_bayes.workflow.backtest import run_backtest
+        from flo_bayes.workflow.run import run_warnings
+
         with folder_lock(out, "backtest"):
             RunFolder.create(out, out.parent, out.name, overwrite=overwrite)
             with progress.session():

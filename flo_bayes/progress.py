@@ -26,8 +26,9 @@ class ConsoleProgress:
     ----------
     total : int
         Number of stages expected (shown as ``[i/total]``).
-    stream : TextIO
-        Where to print; standard error by default so stdout stays clean.
+    stream : TextIO, optional
+        Where to print; standard error (as it is when printing) by default, so stdout
+        stays clean.
     quiet : bool
         Print nothing (the sampling libraries' own log lines included, see :meth:`session`).
     heartbeat_s : float
@@ -37,7 +38,7 @@ class ConsoleProgress:
     """
 
     total: int
-    stream: TextIO = sys.stderr
+    stream: TextIO | None = None
     quiet: bool = False
     heartbeat_s: float = 30.0
     done: int = 0
@@ -73,7 +74,7 @@ class ConsoleProgress:
         """Print one line unless quiet."""
         if not self.quiet:
             with self._lock:
-                print(message, file=self.stream, flush=True)
+                print(message, file=self.stream or sys.stderr, flush=True)
 
     def warnings(self, warnings: Iterable[str]) -> None:
         """Print the run's warnings as a closing list (nothing when there are none)."""
