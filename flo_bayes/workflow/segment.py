@@ -6,6 +6,7 @@ import polars as pl
 
 from flo_bayes.io.writers import write_frame
 from flo_bayes.runs import RunFolder
+from flo_bayes.schema.columns import round_for_export
 from flo_bayes.segmentation import (
     SegmentationConfig,
     build_profiles,
@@ -17,8 +18,8 @@ SEGMENT_COLUMNS = (
     "recency_score",
     "frequency_score",
     "monetary_score",
-    "RF_SCORE",
-    "RFM_SCORE",
+    "rf_score",
+    "rfm_score",
     "segment",
     "tier",
     "tier_label",
@@ -98,7 +99,9 @@ def export_target_lists(
         except ValueError as error:
             warnings.append(f"target list '{target.name}' skipped: {error}")
             continue
-        write_frame(csv_ready(selected), folder.targets_dir / f"{target.name}.csv")
+        write_frame(
+            csv_ready(round_for_export(selected)), folder.targets_dir / f"{target.name}.csv"
+        )
         sizes[target.name] = selected.height
     return sizes, warnings
 
