@@ -6,8 +6,8 @@ import re
 
 import polars as pl
 
-from flo_bayes.predictive.columns import data_dictionary
 from flo_bayes.config import Config
+from flo_bayes.predictive.columns import data_dictionary
 from flo_bayes.predictive.from_config import scoring_settings
 from flo_bayes.schema.columns import (
     COLUMNS,
