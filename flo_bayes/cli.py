@@ -398,9 +398,11 @@ def plan(
         ]
         with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=120, fmt_str_lengths=30):
             typer.echo(result.summary.select(shown))
+        from flo_bayes.campaigns.export import manifest_warnings
+
         # The run's own warnings (data, model) as well as the plan's, once each.
-        run_side = list(_manifest(run_dir).get("warnings") or [])
-        for warning in dict.fromkeys(run_side + list(result.warnings)):
+        run_side = manifest_warnings(_manifest(run_dir))
+        for warning in dict.fromkeys(run_side + [str(w) for w in result.warnings]):
             typer.echo(f"warning: {warning}", err=True)
         typer.echo(f"plan written to {out or run_dir} (campaign_plan.xlsx, campaigns/)")
         return 0

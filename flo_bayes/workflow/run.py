@@ -142,9 +142,15 @@ def run_pipeline(
 
 
 def run_warnings(manifest: dict) -> list[str]:
-    """Every warning a run recorded: data and model warnings, then the campaign plan's."""
+    """Every warning a run recorded, as text: data and model warnings, then the plan's.
+
+    The same ``code: message`` lines as the workbook's settings sheet
+    (:func:`flo_bayes.campaigns.export.manifest_warnings`).
+    """
+    from flo_bayes.campaigns.export import manifest_warnings
+
     plan = manifest.get("campaign_plan") or {}
-    return list(manifest.get("warnings") or []) + list(plan.get("warnings") or [])
+    return manifest_warnings(manifest) + manifest_warnings({"warnings": plan.get("warnings") or []})
 
 
 def _report_rows(progress: ConsoleProgress, prepared: PreparedInput) -> None:

@@ -97,8 +97,11 @@ def test_a_failed_gate_says_what_to_try():
 
 
 def test_run_warnings_hold_the_data_warnings_then_the_plans():
-    manifest = {"warnings": ["a"], "campaign_plan": {"warnings": ["b", "c"]}}
-    assert run_warnings(manifest) == ["a", "b", "c"]
+    manifest = {
+        "warnings": ["a", {"code": "all_alive", "message": "100 % alive"}],
+        "campaign_plan": {"warnings": ["b", "c"]},
+    }
+    assert run_warnings(manifest) == ["a", "all_alive: 100 % alive", "b", "c"]
     stream = io.StringIO()
     ConsoleProgress(total=1, stream=stream).warnings(["100 % alive"])
     assert stream.getvalue() == "Warnings (1):\n  - 100 % alive\n"
