@@ -397,7 +397,13 @@ def plan(
             if c in result.summary.columns
         ]
         with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=120, fmt_str_lengths=30):
-            typer.echo(result.summary.select(shown))
+            # Money to cents and P(loss) to 3 decimals: the console is for reading.
+            table = result.summary.select(shown).with_columns(
+                pl.col(c).round(3 if c == "p_loss" else 2)
+                for c in shown
+                if result.summary.schema[c].is_float()
+            )
+            typer.echo(table)
         from flo_bayes.campaigns.export import manifest_warnings
 
         # The run's own warnings (data, model) as well as the plan's, once each.

@@ -86,14 +86,19 @@ class ConsoleProgress:
 
     @contextmanager
     def session(self) -> Iterator[None]:
-        """Run a command; when quiet, the sampling libraries' INFO lines are silenced too."""
+        """Run a command; when quiet, the sampling libraries' log lines are silenced too.
+
+        Their INFO lines ("NUTS[nutpie]: ...") and warnings ("Only 60 samples per chain")
+        go; errors stay. What those warnings are about reaches the user anyway, through the
+        convergence gate and the manifest's warnings.
+        """
         if not self.quiet:
             yield
             return
         loggers = [logging.getLogger(name) for name in LIBRARY_LOGGERS]
         levels = [logger.level for logger in loggers]
         for logger in loggers:
-            logger.setLevel(logging.WARNING)
+            logger.setLevel(logging.ERROR)
         try:
             yield
         finally:

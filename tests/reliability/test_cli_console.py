@@ -121,6 +121,8 @@ def test_quiet_silences_the_sampling_libraries_and_restores_them():
     before = logger.level
     with ConsoleProgress(total=1, quiet=True).session():
         assert not logger.isEnabledFor(logging.INFO)  # "NUTS[nutpie]: ..." is INFO
+        assert not logger.isEnabledFor(logging.WARNING)  # "Only 60 samples per chain"
+        assert logger.isEnabledFor(logging.ERROR)
     assert logger.level == before
 
 
