@@ -30,6 +30,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: flags show as flags (not "--overwrite <bool>") and "[campaigns]" in a
+    # help text is printed, not read as rich markup.
+    rich_markup_mode=None,
 )
 
 ConfigOption = Annotated[
@@ -41,6 +44,20 @@ DataOption = Annotated[
 SeedOption = Annotated[int | None, typer.Option("--seed", help="Random seed (default: config).")]
 VerboseOption = Annotated[
     bool, typer.Option("--verbose", help="Show tracebacks of internal errors.")
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", help="Input format: 'flo' or 'transactions' (default: config)."),
+]
+LanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--language", help="Report and XLSX headers: 'en' or 'tr' (default: [report] language)."
+    ),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", help="No progress output.")]
+OverwriteOption = Annotated[
+    bool, typer.Option("--overwrite", help="Replace the results in an existing --out folder.")
 ]
 
 
@@ -59,6 +76,7 @@ _OVERRIDE_OPTIONS = {
     "data_format": "--format",
     "seed": "--seed",
     "analysis_date": "--analysis-date",
+    "language": "--language",
 }
 
 
@@ -127,17 +145,17 @@ def run(
         str | None,
         typer.Option("--analysis-date", help="YYYY-MM-DD; later transactions are held out."),
     ] = None,
-    data_format: Annotated[
-        str | None,
-        typer.Option("--format", help="Input format: 'flo' or 'transactions' (default: config)."),
-    ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace the results in an existing --out folder.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
+    data_format: FormatOption = None,
+    language: LanguageOption = None,
+    overwrite: OverwriteOption = False,
+    quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    """Run the whole pipeline: validate, summarise, fit, diagnose, score and export."""
+    """Run the whole pipeline: validate, summarise, fit, diagnose, score and export.
+
+    A --out folder whose earlier run failed (its manifest says so) is reused without
+    --overwrite; one holding a complete run is refused unless --overwrite.
+    """
     # Where an internal error's traceback goes: the run folder once it exists.
     log_dir = {"path": out or Path("outputs")}
 
@@ -145,7 +163,6 @@ def run(
         from flo_bayes.config import apply_overrides, load_config
         from flo_bayes.progress import ConsoleProgress
         from flo_bayes.runs import RunFolder
-        from flo_bayes.workflow.run import run_pipeline
 
         settings = apply_overrides(
             load_config(config),
@@ -154,8 +171,14 @@ def run(
                 data_format=data_format,
                 seed=seed,
                 analysis_date=_parse_date(analysis_date, "--analysis-date"),
+                language=language,
             ),
         )
+        progress = ConsoleProgress(total=5, quiet=quiet)
+        # The model libraries take a while to import; say so before the first stage.
+        progress.say("flo-bayes run: loading the model libraries ...")
+        from flo_bayes.workflow.run import run_pipeline
+
         label = Path(settings.data.path).stem if settings.data.path else "simulated"
         log_dir["path"] = out or Path(settings.output.directory)
         with ExitStack() as locks:
@@ -168,12 +191,13 @@ def run(
             if out is None:
                 locks.enter_context(folder_lock(folder.path, "run"))
             log_dir["path"] = folder.path
-            result = run_pipeline(
-                settings,
-                folder,
-                ConsoleProgress(total=5, quiet=quiet),
-                config_source=str(config) if config else "built-in defaults",
-            )
+            with progress.session():
+                result = run_pipeline(
+                    settings,
+                    folder,
+                    progress,
+                    config_source=str(config) if config else "built-in defaults",
+                )
         # Results are written either way; exit code 3 lets scripts notice a failed gate.
         return 0 if result.gate.passed else GATE_FAILED_EXIT_CODE
 
@@ -192,7 +216,12 @@ def simulate(
     ] = "flo",
     verbose: VerboseOption = False,
 ) -> None:
-    """Simulate customers from BG/NBD + Gamma-Gamma with known parameters (see simulate.py)."""
+    """Simulate customers from BG/NBD + Gamma-Gamma with known parameters.
+
+    The parameters are fixed (they are recorded so fits can be checked against them); the
+    file is FLO's customer summary (--format flo) or a transaction log (--format transactions)
+    that `flo-bayes run --data FILE` reads as is.
+    """
 
     def action() -> int:
         from flo_bayes.config import config_from_dict
@@ -220,9 +249,7 @@ def simulate(
 def validate(
     data: Annotated[Path, typer.Option("--data", help="Input file to check.")],
     config: ConfigOption = None,
-    data_format: Annotated[
-        str | None, typer.Option("--format", help="'flo' or 'transactions' (default: config).")
-    ] = None,
+    data_format: FormatOption = None,
     analysis_date: Annotated[
         str | None, typer.Option("--analysis-date", help="YYYY-MM-DD analysis date.")
     ] = None,
@@ -253,14 +280,15 @@ def validate(
             if rejected is not None:
                 typer.echo(f"rejected rows written to {rejected}", err=True)
             raise
-        counts = prepared.loaded.row_counts
+        from flo_bayes.io.inputs import row_count_lines
+
+        head, *details = row_count_lines(prepared.loaded.row_counts)
         typer.echo(
-            f"{data}: rows read {counts['rows_read']}, used {counts['rows_used']}, "
-            f"rejected {counts['rows_rejected']}; customers {prepared.summary.height}; "
+            f"{data}: {head}; customers {prepared.summary.height}; "
             f"analysis date {prepared.analysis_date}"
         )
-        for reason, count in counts["rejected_by_reason"].items():
-            typer.echo(f"  {reason}: {count}")
+        for line in details:
+            typer.echo(line)
         if rejected is not None:
             typer.echo(f"rejected rows written to {rejected}")
         return 0
@@ -280,26 +308,48 @@ def backtest(
         typer.Option("--holdout-end", help="Last day of the holdout (default: last date)."),
     ] = None,
     config: ConfigOption = None,
+    data_format: FormatOption = None,
+    seed: SeedOption = None,
+    overwrite: OverwriteOption = False,
+    quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    """Fit on the calibration period and check the predictive intervals on the holdout."""
+    """Fit on the calibration period and check the predictive intervals on the holdout.
+
+    The input must be a transaction log (--format transactions, the default without
+    --config). Like `run`, an existing --out folder with results is refused unless
+    --overwrite (one whose backtest failed is reused).
+    """
 
     def action() -> int:
         from flo_bayes.config import apply_overrides, load_config
-        from flo_bayes.workflow.backtest import run_backtest
+        from flo_bayes.progress import ConsoleProgress
+        from flo_bayes.runs import RunFolder
 
         settings = load_config(config)
-        if config is None:
-            settings = apply_overrides(settings, _overrides(data_format="transactions"))
+        chosen = data_format or (None if config is not None else "transactions")
+        settings = apply_overrides(settings, _overrides(data_format=chosen, seed=seed))
         start = _parse_date(calibration_end, "--calibration-end")
-        report = run_backtest(data, settings, start, _parse_date(holdout_end, "--holdout-end"), out)
+        end = _parse_date(holdout_end, "--holdout-end")
+        progress = ConsoleProgress(total=3, quiet=quiet)
+        progress.say("flo-bayes backtest: loading the model libraries ...")
+        from flo_bayes.workflow.backtest import run_backtest
+        from flo_bayes.workflow.run import run_warnings
+
+        with folder_lock(out, "backtest"):
+            RunFolder.create(out, out.parent, out.name, overwrite=overwrite)
+            with progress.session():
+                report = run_backtest(data, settings, start, end, out, progress)
+        passed = bool(report["convergence_passed"])
+        progress.say(f"    convergence gate: {'PASSED' if passed else 'FAILED (see diagnostics)'}")
+        progress.warnings(run_warnings(_manifest(out)))
         typer.echo(
             f"coverage_50 {report['coverage_50']:.3f}, coverage_90 {report['coverage_90']:.3f}; "
             f"holdout purchases actual {report['holdout_actual_total']}, predicted "
             f"{report['holdout_predicted_mean']:.0f} [{report['holdout_predicted_q05']:.0f}, "
             f"{report['holdout_predicted_q95']:.0f}]; written to {out}"
         )
-        return 0
+        return 0 if passed else GATE_FAILED_EXIT_CODE
 
     _guarded(action, verbose=verbose, log_dir=out)
 
@@ -315,6 +365,7 @@ def plan(
         Path | None, typer.Option("--out", help="Folder for the plan (default: the run folder).")
     ] = None,
     seed: SeedOption = None,
+    language: LanguageOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Recompute the campaign plan from a finished run's outputs, without refitting."""
@@ -328,7 +379,9 @@ def plan(
         settings = load_campaigns_config(config) if config else campaigns_config_from_run(run_dir)
         # Into the run folder itself, the run's manifest and report are updated too.
         with folder_lock(out or run_dir, "plan"):
-            result = replan(run_dir, settings, out, seed=seed)
+            result = replan(
+                run_dir, settings, out, seed=seed, language=_language(language, run_dir)
+            )
         shown = [
             c
             for c in (
@@ -344,8 +397,18 @@ def plan(
             if c in result.summary.columns
         ]
         with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=120, fmt_str_lengths=30):
-            typer.echo(result.summary.select(shown))
-        for warning in result.warnings:
+            # Money to cents and P(loss) to 3 decimals: the console is for reading.
+            table = result.summary.select(shown).with_columns(
+                pl.col(c).round(3 if c == "p_loss" else 2)
+                for c in shown
+                if result.summary.schema[c].is_float()
+            )
+            typer.echo(table)
+        from flo_bayes.campaigns.export import manifest_warnings
+
+        # The run's own warnings (data, model) as well as the plan's, once each.
+        run_side = manifest_warnings(_manifest(run_dir))
+        for warning in dict.fromkeys(run_side + [str(w) for w in result.warnings]):
             typer.echo(f"warning: {warning}", err=True)
         typer.echo(f"plan written to {out or run_dir} (campaign_plan.xlsx, campaigns/)")
         return 0
@@ -356,6 +419,7 @@ def plan(
 @app.command()
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A finished run folder.")],
+    language: LanguageOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Rebuild the self-contained report.html of a run from its saved outputs."""
@@ -363,10 +427,30 @@ def report(
     def action() -> int:
         from flo_bayes.report import build_report
 
-        typer.echo(f"report written to {build_report(run_dir)}")
+        path = build_report(run_dir, language=_language(language, run_dir))
+        typer.echo(f"report written to {path}")
         return 0
 
     _guarded(action, verbose=verbose, log_dir=run_dir)
+
+
+def _language(option: str | None, run_dir: Path) -> str:
+    """The --language given, else the run's ``[report] language``, else English."""
+    if option is not None:
+        return _overrides(language=option).language
+    configured = (_manifest(run_dir).get("config") or {}).get("report") or {}
+    return configured.get("language", "en")
+
+
+def _manifest(folder: Path) -> dict:
+    """A folder's manifest.json as a mapping; empty when there is none (the command says why)."""
+    import json
+
+    try:
+        content = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return content if isinstance(content, dict) else {}
 
 
 def main() -> None:

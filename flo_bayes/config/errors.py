@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+import typing
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 EFFECT_KINDS: tuple[str, ...] = ("uplift_share", "response")
 """Tags of the campaign effect union (they appear in pydantic's error locations)."""
@@ -59,13 +61,60 @@ def format_errors(err: ValidationError, prefix: str = "") -> list[str]:
     return lines
 
 
-def config_error_message(error: ValidationError) -> str:
+def _section_model(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model of the section at ``path`` (list indexes skipped), if one."""
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        candidates = [field.annotation, *typing.get_args(field.annotation)]
+        # list[Model] / Model | None: look one level into the annotation's arguments.
+        for candidate in list(candidates):
+            candidates.extend(typing.get_args(candidate))
+        found = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not found:
+            return None
+        model = found[0]
+    return model
+
+
+def nearest_key(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str | None:
+    """The known key of the same section closest to an unknown key, if one is close.
+
+    Parameters
+    ----------
+    model : type of pydantic.BaseModel or None
+        The root schema the location is relative to (``None``: no suggestion).
+    loc : tuple
+        The error location, e.g. ``("sampler", "draw")``.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"draws"``; ``None`` when nothing is similar (difflib ratio below 0.6).
+
+    """
+    if model is None or not loc:
+        return None
+    section = _section_model(model, tuple(loc[:-1]))
+    if section is None:
+        return None
+    matches = difflib.get_close_matches(str(loc[-1]), list(section.model_fields), n=1)
+    return matches[0] if matches else None
+
+
+def config_error_message(error: ValidationError, model: type[BaseModel] | None = None) -> str:
     """One line naming every offending key of a run config.
 
     Parameters
     ----------
     error : pydantic.ValidationError
         The error of ``Config.model_validate``.
+    model : type of pydantic.BaseModel, optional
+        The schema validated against; with it, an unknown key names the nearest known key
+        of its section ("did you mean 'draws'?").
 
     Returns
     -------
@@ -77,9 +126,10 @@ def config_error_message(error: ValidationError) -> str:
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         if item["type"] == "extra_forbidden":
+            near = nearest_key(model, tuple(item["loc"]))
+            hint = f"did you mean '{near}'? " if near else "check its spelling; "
             lines.append(
-                f"unknown key '{key}' (check its spelling; the defaults are listed in "
-                "configs/default.toml)"
+                f"unknown key '{key}' ({hint}the defaults are listed in configs/default.toml)"
             )
         else:
             lines.append(f"key '{key}': {clean_message(item['msg'])}")

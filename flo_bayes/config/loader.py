@@ -62,7 +62,7 @@ def config_from_dict(raw: dict, *, source: Path | str = "<config>") -> Config:
     try:
         return Config.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(config_error_message(error), path=source) from None
+        raise ConfigError(config_error_message(error, Config), path=source) from None
 
 
 def load_config(path: Path | str | None) -> Config:

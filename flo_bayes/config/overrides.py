@@ -21,6 +21,7 @@ class RunOverrides(Section):
     data_format: Literal["flo", "transactions"] | None = None
     seed: NonNegativeSeed | None = None
     analysis_date: date | None = None
+    language: Literal["en", "tr"] | None = None
 
 
 def apply_overrides(config: Config, overrides: RunOverrides) -> Config:
@@ -48,4 +49,6 @@ def apply_overrides(config: Config, overrides: RunOverrides) -> Config:
         raw["analysis"]["analysis_date"] = overrides.analysis_date.isoformat()
     if overrides.seed is not None:
         raw["seed"] = overrides.seed
+    if overrides.language is not None:
+        raw.setdefault("report", {})["language"] = overrides.language
     return config_from_dict(raw, source="command-line options")

@@ -258,6 +258,14 @@ class ModelConfig(Section):
     purchase: Literal["bgnbd", "mbgnbd", "pnbd", "compare"] = "bgnbd"
 
 
+class ReportConfig(Section):
+    """How the report and the campaign workbook are written (``[report]``)."""
+
+    language: Literal["en", "tr"] = Field(
+        "en", description='Language of report.html and the XLSX headers: "en" or "tr" (Turkish).'
+    )
+
+
 class Config(Section):
     """The whole run configuration."""
 
@@ -272,6 +280,7 @@ class Config(Section):
     segmentation: SegmentationConfig = Field(default_factory=SegmentationConfig)
     campaigns: CampaignsConfig = Field(default_factory=CampaignsConfig)
     output: OutputSettings = OutputSettings()
+    report: ReportConfig = ReportConfig()
 
     @field_validator("campaigns", mode="before")
     @classmethod

@@ -125,7 +125,7 @@ class TargetListConfig(BaseModel):
     last_order_channels : tuple of str
         Allowed ``last_order_channel`` values (channel of the last purchase).
     sort_by : str or None
-        Column to order the list by (e.g. ``"p_top_value"``); None keeps file order.
+        Column to order the list by (e.g. ``"p_tier_top"``); None keeps file order.
     descending : bool
         Sort direction for ``sort_by``.
     max_customers : int or None
@@ -189,7 +189,7 @@ class ValueTierConfig(BaseModel):
         Tier names, most valuable first.
     shares : tuple of float
         Share of customers in each tier (same length as ``names``, positive, sum 1). The
-        first share is the "top CLTV tier" of ``p_top_value`` (default 20 %).
+        first share is the "top CLTV tier" of ``p_tier_<first name>`` (default 20 %).
     p_alive_edges : tuple of float
         Inner edges of the P(alive) bands, increasing, inside (0, 1).
     max_chunk_mb : float

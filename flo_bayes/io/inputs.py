@@ -69,6 +69,41 @@ class LoadedInput:
         }
 
 
+HOLDOUT_REASON = "after_analysis_date"
+"""Reason code of rows dated after the analysis date: a transaction log's holdout, not errors."""
+
+
+def row_count_lines(counts: dict) -> list[str]:
+    """Readable lines of a :attr:`LoadedInput.row_counts` record, for the console.
+
+    Rows dated after the analysis date are counted as *held out* (the holdout period), not
+    as rejected; each rejection reason gets its own line.
+
+    Parameters
+    ----------
+    counts : dict
+        ``rows_read``, ``rows_used``, ``rows_rejected``, ``rejected_by_reason``.
+
+    Returns
+    -------
+    list of str
+        E.g. ``["rows read 1000, used 950, held out 40 (after the analysis date),
+        rejected 10", "  rejected (unparseable_date): 10"]``.
+
+    """
+    by_reason = dict(counts.get("rejected_by_reason") or {})
+    held_out = by_reason.pop(HOLDOUT_REASON, 0)
+    # A row with two reasons counts under both; held-out rows have only the one.
+    rejected = counts["rows_rejected"] - held_out
+    head = f"rows read {counts['rows_read']}, used {counts['rows_used']}"
+    if held_out:
+        head += f", held out {held_out} (after the analysis date)"
+    head += f", rejected {rejected}"
+    lines = [head]
+    lines += [f"  rejected ({reason}): {count}" for reason, count in by_reason.items()]
+    return lines
+
+
 _REASON_HINTS = {
     "wrong_field_count": "check the delimiter and the quoting of values that contain it",
     "unparseable_date": "check the date format (FLO: YYYY-MM-DD; transaction logs: "

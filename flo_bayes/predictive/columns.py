@@ -43,6 +43,11 @@ def _fmt(value: float) -> str:
     return np.format_float_positional(float(value), trim="-")
 
 
+def _fmt_length(value: float) -> str:
+    """A horizon length as people say it: 13.044642857 weeks -> ``13``, 26.09 -> ``26.1``."""
+    return _fmt(round(float(value), 1))
+
+
 def data_dictionary(
     settings: ScoringSettings,
     *,
@@ -69,7 +74,7 @@ def data_dictionary(
     unit = settings.time_unit
     cur = settings.currency
     h_c = settings.cltv_horizon
-    h_c_len = _fmt(settings.cltv_horizon_length)
+    h_c_len = _fmt_length(settings.cltv_horizon_length)
     exp_lo, exp_hi = band_labels(settings.expectation_band_level)
     exp_pct = _fmt(100 * settings.expectation_band_level)
     value_basis = (
@@ -90,7 +95,7 @@ def data_dictionary(
     out[f"p_alive_{exp_hi}"] = f"Upper end of the {exp_pct}% posterior band of p_alive; 0-1."
     for name, length in settings.horizons.items():
         out[f"expected_purchases_{name}"] = (
-            f"Expected number of purchases in the next {_fmt(length)} {unit} ('{name}'), "
+            f"Expected number of purchases in the next {_fmt_length(length)} {unit} ('{name}'), "
             "posterior mean of the BG/NBD conditional expectation; purchases."
         )
     out["expected_spend_per_purchase"] = (
@@ -109,7 +114,7 @@ def data_dictionary(
         f"uncertainty only, NOT the range of the customer's value (see cltv_{h_c}_pred_*); {cur}."
     )
     for name, length in settings.horizons.items():
-        what = f"number of purchases in the next {_fmt(length)} {unit} ('{name}')"
+        what = f"number of purchases in the next {_fmt_length(length)} {unit} ('{name}')"
         out[f"purchases_{name}_pred_mean"] = f"Posterior predictive mean of the {what}."
         out[f"purchases_{name}_pred_median"] = f"Posterior predictive median of the {what}."
         for level in settings.interval_levels:

@@ -166,7 +166,10 @@ class RunFolder:
         label : str
             Short tag in the generated run id (data set name).
         overwrite : bool
-            Allow writing into an existing, non-empty ``out``.
+            Allow writing into an existing, non-empty ``out``. Without it, a folder whose
+            manifest says the run ``failed`` or was ``interrupted`` is reused (its partial
+            results replaced), so a retry after, say, a wrong ``--data`` needs no
+            ``--overwrite``; a complete or still-running run is never replaced silently.
 
         Returns
         -------
@@ -195,7 +198,7 @@ class RunFolder:
                     "--out must be a folder, but a file of that name exists", path=path
                 )
             if path.exists() and any(path.iterdir()):
-                if not overwrite:
+                if not overwrite and not _failed_run(path):
                     raise UserInputError(
                         "output folder already holds results; choose a new --out folder or "
                         "pass --overwrite to replace them",
@@ -211,3 +214,14 @@ class RunFolder:
                 shutil.rmtree(path)
         path.mkdir(parents=True, exist_ok=True)
         return cls(path)
+
+
+def _failed_run(path: Path) -> bool:
+    """Whether ``path`` holds a run folder whose manifest says it failed or was interrupted."""
+    import json
+
+    try:
+        status = json.loads((path / "manifest.json").read_text(encoding="utf-8")).get("status")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return status in ("failed", "interrupted")

@@ -12,10 +12,12 @@ from flo_bayes.segmentation.rfm import FREQUENCY_COL, MONETARY_COL, RECENCY_COL
 N_CUSTOMERS = "n_customers"
 SHARE = "share"
 
-_RFM_METRICS: tuple[tuple[str, str], ...] = (
-    (RECENCY_COL, "recency"),
-    (FREQUENCY_COL, "frequency"),
-    (MONETARY_COL, "monetary"),
+# (column, name, whether a group total means something): orders and spend add up, days since
+# the last purchase do not, so recency gets a mean only.
+_RFM_METRICS: tuple[tuple[str, str, bool], ...] = (
+    (RECENCY_COL, "recency", False),
+    (FREQUENCY_COL, "frequency", True),
+    (MONETARY_COL, "monetary", True),
 )
 
 
@@ -58,7 +60,8 @@ def profile_summary(customers: pl.DataFrame, by: str | Sequence[str]) -> pl.Data
     -------
     polars.DataFrame
         One row per group, sorted by the group keys (Enum order for segment and tier):
-        ``n_customers``, ``share`` (sums to 1), ``{recency,frequency,monetary}_{mean,total}``
+        ``n_customers``, ``share`` (sums to 1), ``{recency,frequency,monetary}_mean``,
+        ``frequency_total`` and ``monetary_total`` (a sum of recencies means nothing)
         and, for FLO input, ``online_order_share``, ``offline_order_share``,
         ``online_value_share``, ``offline_value_share`` (each pair sums to 1 within a group).
 
@@ -66,8 +69,10 @@ def profile_summary(customers: pl.DataFrame, by: str | Sequence[str]) -> pl.Data
     keys = _keys(by)
     n_total = customers.height
     aggs: list[pl.Expr] = [pl.len().cast(pl.Int64).alias(N_CUSTOMERS)]
-    for col, name in _RFM_METRICS:
-        aggs += [pl.col(col).mean().alias(f"{name}_mean"), pl.col(col).sum().alias(f"{name}_total")]
+    for col, name, additive in _RFM_METRICS:
+        aggs.append(pl.col(col).mean().alias(f"{name}_mean"))
+        if additive:
+            aggs.append(pl.col(col).sum().alias(f"{name}_total"))
     split = (
         ("n_orders_online", "n_orders_offline", "order"),
         ("value_online", "value_offline", "value"),

@@ -33,8 +33,8 @@ MONETARY_COL = "total_value"
 RECENCY_SCORE = "recency_score"
 FREQUENCY_SCORE = "frequency_score"
 MONETARY_SCORE = "monetary_score"
-RF_SCORE = "RF_SCORE"
-RFM_SCORE = "RFM_SCORE"
+RF_SCORE = "rf_score"
+RFM_SCORE = "rfm_score"
 
 SCORE_DTYPE = pl.Int8
 

@@ -26,9 +26,14 @@ CLTV_MEAN = "cltv_mean"
 VALUE_RANK = "value_rank"
 VALUE_TIER = "value_tier"
 P_VALUE_TIER = "p_value_tier"
-P_TOP_VALUE = "p_top_value"
 P_ALIVE = "p_alive"
 P_ALIVE_BAND = "p_alive_band"
+
+
+def tier_probability_column(name: str) -> str:
+    """Column of the probability of value tier ``name``: ``p_tier_<name>``."""
+    return f"p_tier_{name}"
+
 
 _BYTES_PER_CELL = 8 * 4  # float64 chunk copy, partition, boolean masks, credits
 
@@ -140,8 +145,9 @@ def value_tiers(draws: Any, config: ValueTierConfig | None = None) -> pl.DataFra
         - ``value_rank``: 1 for the highest mean (ties by row order);
         - ``value_tier``: tier of that rank (``pl.Enum`` of ``config.names``);
         - ``p_value_tier``: probability that the customer's CLTV falls in that tier;
-        - ``p_top_value``: probability of being in the top tier (top 20 % by default);
-        - ``p_tier_<name>``: probability of each tier (the row sums to 1).
+        - ``p_tier_<name>``: probability of each tier (the row sums to 1); that of the
+          first tier, e.g. ``p_tier_top``, is the probability of being in the top 20 %
+          (by default).
 
     """
     config = config or ValueTierConfig()
@@ -167,10 +173,9 @@ def value_tiers(draws: Any, config: ValueTierConfig | None = None) -> pl.DataFra
         VALUE_RANK: position + 1,
         VALUE_TIER: pl.Series(VALUE_TIER, [names[i] for i in tier_idx], dtype=pl.Enum(names)),
         P_VALUE_TIER: p_tier[np.arange(n), tier_idx],
-        P_TOP_VALUE: p_tier[:, 0],
     }
     for j, name in enumerate(names):
-        columns[f"p_tier_{name}"] = p_tier[:, j]
+        columns[tier_probability_column(name)] = p_tier[:, j]
     return pl.DataFrame(columns)
 
 
@@ -289,7 +294,8 @@ def segment_value_crosstab(
     banded = customers.with_columns(p_alive_band_expr(config.p_alive_edges, p_alive_col))
     keys = [segment_col, VALUE_TIER, P_ALIVE_BAND]
     aggs = [pl.len().cast(pl.Int64).alias("n_customers")]
-    for col, name in ((CLTV_MEAN, "cltv_mean"), (P_TOP_VALUE, "p_top_value_mean")):
+    top = tier_probability_column(config.names[0])
+    for col, name in ((CLTV_MEAN, "cltv_mean"), (top, "p_top_value_mean")):
         if col in customers.columns:
             aggs.append(pl.col(col).mean().alias(name))
     counts = banded.group_by(keys).agg(aggs)

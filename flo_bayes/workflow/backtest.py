@@ -27,6 +27,7 @@ from flo_bayes.predictive.expected import expected_purchases
 from flo_bayes.predictive.intervals import interval_coverage
 from flo_bayes.predictive.scoring import ScoringResult, score_customers
 from flo_bayes.predictive.settings import ScoringSettings
+from flo_bayes.progress import ConsoleProgress
 from flo_bayes.runs import Manifest, RunFolder
 from flo_bayes.units import days_per_unit
 from flo_bayes.workflow.fit import diagnose, fit_models, population_draws
@@ -94,7 +95,12 @@ def _holdout_weeks(calibration_end: date, holdout_end: date) -> int:
 
 
 def run_backtest(
-    data: Path, config: Config, calibration_end: date, holdout_end: date | None, out: Path
+    data: Path,
+    config: Config,
+    calibration_end: date,
+    holdout_end: date | None,
+    out: Path,
+    progress: ConsoleProgress | None = None,
 ) -> dict:
     """Fit on the calibration period, score the holdout and write the backtest results.
 
@@ -110,6 +116,8 @@ def run_backtest(
         Last day of the holdout (default: the log's last date).
     out : Path
         Folder for ``backtest.json``, plots and the per-customer table.
+    progress : ConsoleProgress, optional
+        Prints the stages as they run (default: silent).
 
     Returns
     -------
@@ -119,6 +127,7 @@ def run_backtest(
     """
     if config.data.format != "transactions":
         raise UserInputError("backtest needs a transaction log: set data.format = 'transactions'")
+    progress = progress or ConsoleProgress(total=3, quiet=True)
     folder = RunFolder(out)
     out.mkdir(parents=True, exist_ok=True)
     # The calibration end is the analysis date: the load stage cuts there like a run does.
@@ -131,7 +140,7 @@ def run_backtest(
         config=config.model_dump(mode="json"),
         seed=config.seed,
     )
-    with manifest.stage("load"):
+    with progress.stage("load the calibration period"), manifest.stage("load"):
         loaded, prepared = load_and_prepare(data, config, folder.rejected_rows)
         all_rows = loaded.frame
         del loaded
@@ -143,8 +152,9 @@ def run_backtest(
         manifest.update(**input_record(data, config, prepared), holdout_end=str(holdout_end))
     summary, calibration = prepared.summary, prepared.loaded.frame
     unit = config.analysis.time_unit
-    with manifest.stage("fit"):
-        with_spend = not prepared.purchases_only
+    with_spend = not prepared.purchases_only
+    fit_label = "fit BG/NBD and Gamma-Gamma (NUTS)" if with_spend else "fit BG/NBD (NUTS)"
+    with progress.stage(fit_label), manifest.stage("fit"):
         fitted = fit_models(summary, config, with_spend=with_spend)
         posterior, _, gate = diagnose(fitted, config)
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
@@ -171,7 +181,7 @@ def run_backtest(
         currency=config.prediction.currency,
     )
     customers = summary.select("customer_id", "x", "t_x", "T", "gg_n", "gg_mean")
-    with manifest.stage("score"):
+    with progress.stage("predict the holdout and compare"), manifest.stage("score"):
 
         def score(population) -> ScoringResult:
             return score_customers(

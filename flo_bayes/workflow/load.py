@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 
 from flo_bayes.config import Config
+from flo_bayes.errors import DataError
+from flo_bayes.io.format_hint import format_hint
 from flo_bayes.io.inputs import LoadedInput, NoUsableRowsError
 from flo_bayes.io.load import PreparedInput, load_input, prepare_loaded
 from flo_bayes.io.writers import atomic_path, write_frame
@@ -65,7 +67,15 @@ def load_and_prepare(
         The rows as loaded (before the cut at the analysis date) and the prepared input.
 
     """
-    loaded = load_input(path, config)
+    try:
+        loaded = load_input(path, config)
+    except DataError as error:
+        hint = format_hint(path, config.data.format)
+        if not hint:
+            raise
+        message = error.message.rstrip()
+        message += "" if message.endswith(".") else "."
+        raise DataError(message + hint, path=error.path) from None
     try:
         prepared = prepare_loaded(loaded, config)
     except NoUsableRowsError:

@@ -20,9 +20,17 @@ from flo_bayes.runs import Manifest, RunFolder, open_run
 
 
 def plan_and_export(
-    customers: pl.DataFrame, cltv_draws: np.ndarray | None, config: Config, folder: RunFolder
+    customers: pl.DataFrame,
+    cltv_draws: np.ndarray | None,
+    config: Config,
+    folder: RunFolder,
+    *,
+    run_warnings: list[str] | None = None,
 ) -> dict:
     """Plan the configured campaigns on the predictive draws and write the plan.
+
+    The workbook is written in ``[report] language``; its settings sheet lists the run's
+    warnings so far (``run_warnings``) with the plan's own.
 
     Returns
     -------
@@ -40,7 +48,12 @@ def plan_and_export(
     plan = plan_campaigns(
         customers, cltv_draws, config.campaigns, RunContext.from_config(config, folder.path)
     )
-    write_campaign_plan(plan, folder.path)
+    write_campaign_plan(
+        plan,
+        folder.path,
+        language=config.report.language,
+        manifest={"warnings": list(run_warnings or [])},
+    )
     return plan_record(plan)
 
 
@@ -60,6 +73,7 @@ def replan(
     out: Path | None = None,
     *,
     seed: int | None = None,
+    language: str = "en",
 ) -> PlanResult:
     """Re-plan campaigns on a finished run; into the run folder itself, record it there.
 
@@ -75,6 +89,8 @@ def replan(
         rebuilt (if the run writes one), so the folder stays consistent.
     seed : int, optional
         Seed of the effect draws (default: the run's).
+    language : {"en", "tr"}
+        Language of the workbook's headers and of the rebuilt report.
 
     Returns
     -------
@@ -83,7 +99,7 @@ def replan(
 
     """
     out = out or run_dir
-    result = build_campaign_plan(run_dir, settings, out, seed=seed)
+    result = build_campaign_plan(run_dir, settings, out, seed=seed, language=language)
     if Path(out).resolve() != Path(run_dir).resolve():
         return result
     run = open_run(run_dir)
@@ -97,5 +113,5 @@ def replan(
     if run.config.output.report:
         from flo_bayes.workflow.report import build_run_report
 
-        build_run_report(run.folder, manifest, say=None)
+        build_run_report(run.folder, manifest, say=None, language=language)
     return result

@@ -9,7 +9,11 @@ from flo_bayes.runs import Manifest, RunFolder
 
 
 def build_run_report(
-    folder: RunFolder, manifest: Manifest, *, say: Callable[[str], None] | None
+    folder: RunFolder,
+    manifest: Manifest,
+    *,
+    say: Callable[[str], None] | None,
+    language: str = "en",
 ) -> None:
     """Write report.html and record it in the manifest.
 
@@ -24,6 +28,8 @@ def build_run_report(
         Its manifest (updated with the ``report`` entry).
     say : callable, optional
         Prints a progress line (None: silent).
+    language : {"en", "tr"}
+        Language of the report (``[report] language``).
 
     """
     from flo_bayes.report import build_report
@@ -31,7 +37,7 @@ def build_run_report(
     say = say or (lambda _line: None)
     started = time.perf_counter()
     try:
-        path = build_report(folder.path)
+        path = build_report(folder.path, language=language)
     except Exception as error:  # noqa: BLE001 - the results are complete; the report is extra
         say(
             f"WARNING: report.html could not be built ({type(error).__name__}: {error}); "

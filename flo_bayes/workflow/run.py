@@ -14,6 +14,7 @@ from flo_bayes.config import Config
 from flo_bayes.diagnostics.convergence import GateResult
 from flo_bayes.diagnostics.data_warnings import data_warnings
 from flo_bayes.diagnostics.spend_checks import spend_warnings
+from flo_bayes.io.inputs import row_count_lines
 from flo_bayes.io.load import PreparedInput
 from flo_bayes.io.model_data import require_model_data
 from flo_bayes.progress import ConsoleProgress
@@ -108,6 +109,12 @@ def run_pipeline(
 
     fit_label = "fit BG/NBD and Gamma-Gamma (NUTS)" if with_spend else "fit BG/NBD (NUTS)"
     with progress.stage(fit_label), manifest.stage("fit"):
+        sampler = config.sampler
+        models = "models" if with_spend else "model"
+        progress.say(
+            f"    compiling the {models}, then NUTS ({sampler.backend}): {sampler.chains} chains x "
+            f"({sampler.tune} tune + {sampler.draws} draws) per model ..."
+        )
         fitted, gate, prior_check = fit_and_diagnose(
             segmented, config, folder, with_spend=with_spend
         )
@@ -127,31 +134,71 @@ def run_pipeline(
         customers, cltv_draws = score_and_export(
             segmented, draws, config, folder, gate, with_spend=with_spend
         )
+        sizes, target_warnings = export_target_lists(
+            customers, config.segmentation, folder, data_format=config.data.format
+        )
         manifest.update(
-            target_lists=export_target_lists(customers, config.segmentation, folder),
+            target_lists=sizes,
             warnings=data_warnings(customers, prior_check)
             + (spend_warnings(segmented) if with_spend else [])
-            + shock_warnings(shock),
+            + shock_warnings(shock)
+            + target_warnings,
         )
 
     with progress.stage("campaign plan (risk-aware, under budget)"), manifest.stage("plan"):
-        manifest.update(campaign_plan=plan_and_export(customers, cltv_draws, config, folder))
+        manifest.update(
+            campaign_plan=plan_and_export(
+                customers, cltv_draws, config, folder, run_warnings=manifest.content["warnings"]
+            )
+        )
 
     manifest.finish()
     if config.output.report:
-        build_run_report(folder, manifest, say=progress.say)
+        build_run_report(folder, manifest, say=progress.say, language=config.report.language)
+    progress.warnings(run_warnings(manifest.content))
     progress.say(f"Results: {folder.path}")
     return RunResult(folder=folder.path, gate=gate)
 
 
+def run_warnings(manifest: dict) -> list[str]:
+    """Every warning a run recorded, as text: data and model warnings, then the plan's.
+
+    The same ``code: message`` lines as the workbook's settings sheet
+    (:func:`flo_bayes.campaigns.export.manifest_warnings`).
+    """
+    from flo_bayes.campaigns.export import manifest_warnings
+
+    plan = manifest.get("campaign_plan") or {}
+    return manifest_warnings(manifest) + manifest_warnings({"warnings": plan.get("warnings") or []})
+
+
 def _report_rows(progress: ConsoleProgress, prepared: PreparedInput) -> None:
-    counts = prepared.loaded.row_counts
-    progress.say(
-        f"    rows read {counts['rows_read']}, used {counts['rows_used']}, "
-        f"rejected {counts['rows_rejected']} {counts['rejected_by_reason'] or ''}".rstrip()
-        + "; "
-        f"{prepared.summary.height} customers; analysis date {prepared.analysis_date}"
-    )
+    for line in row_count_lines(prepared.loaded.row_counts):
+        progress.say(f"    {line}")
+    if prepared.loaded.rejected.height:
+        progress.say("    (every rejected or held-out row and its reason: rejected_rows.csv)")
+    progress.say(f"    {prepared.summary.height} customers; analysis date {prepared.analysis_date}")
+
+
+def gate_hints(gate: GateResult) -> list[str]:
+    """What to change in the config when the gate fails, by the kind of failed check."""
+    checks = {str(failure["check"]).lower() for failure in gate.failures}
+    hints = []
+    if any("ess" in c or "r_hat" in c or "rhat" in c for c in checks):
+        hints.append(
+            "longer chains: raise [sampler] draws and tune (e.g. draws = 1000, tune = 1000), "
+            "or more chains ([sampler] chains)"
+        )
+    if any("diverg" in c for c in checks):
+        hints.append(
+            "fewer divergences: raise [sampler] target_accept (e.g. 0.95) and tune; "
+            "check the priors ([priors.*]) against the data"
+        )
+    if any("bfmi" in c for c in checks):
+        hints.append('low E-BFMI: raise [sampler] tune, or try mass_matrix = "diag"')
+    if not hints:
+        hints.append("raise [sampler] draws and tune, and see diagnostics/convergence.csv")
+    return hints
 
 
 def _report_gate(progress: ConsoleProgress, gate: GateResult) -> None:
@@ -167,4 +214,6 @@ def _report_gate(progress: ConsoleProgress, gate: GateResult) -> None:
             f"(needs {failure['rule']})"
         )
     progress.say("Exports are marked 'convergence_passed = false'. See diagnostics/.")
+    for hint in gate_hints(gate):
+        progress.say(f"Try: {hint}")
     progress.say(banner)

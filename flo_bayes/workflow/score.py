@@ -12,7 +12,11 @@ from flo_bayes.predictive.from_config import scoring_settings
 from flo_bayes.predictive.population import PopulationDraws
 from flo_bayes.predictive.scoring import score_customers
 from flo_bayes.runs import RunFolder
-from flo_bayes.schema.columns import base_column_descriptions, dictionary_frame
+from flo_bayes.schema.columns import (
+    base_column_descriptions,
+    dictionary_frame,
+    round_for_export,
+)
 from flo_bayes.segmentation import segment_value_crosstab, value_tiers
 from flo_bayes.workflow.segment import csv_ready
 
@@ -97,7 +101,16 @@ def score_and_export(
         write_frame(draws_frame, folder.cltv_draws)
         del draws_frame
     customers = customers.with_columns(pl.lit(gate.passed).alias("convergence_passed"))
+    # Full precision in parquet (analysts); the CSV is rounded to each column's unit.
     write_frame(customers, folder.customers_parquet)
-    write_frame(csv_ready(customers), folder.customers_csv)
-    write_frame(dictionary_frame(customers.columns, descriptions), folder.data_dictionary)
+    write_frame(csv_ready(round_for_export(customers)), folder.customers_csv)
+    write_frame(
+        dictionary_frame(
+            customers.columns,
+            descriptions,
+            time_unit=settings.time_unit,
+            currency=settings.currency,
+        ),
+        folder.data_dictionary,
+    )
     return customers, kept

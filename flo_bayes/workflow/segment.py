@@ -6,6 +6,7 @@ import polars as pl
 
 from flo_bayes.io.writers import write_frame
 from flo_bayes.runs import RunFolder
+from flo_bayes.schema.columns import round_for_export
 from flo_bayes.segmentation import (
     SegmentationConfig,
     build_profiles,
@@ -17,8 +18,8 @@ SEGMENT_COLUMNS = (
     "recency_score",
     "frequency_score",
     "monetary_score",
-    "RF_SCORE",
-    "RFM_SCORE",
+    "rf_score",
+    "rfm_score",
     "segment",
     "tier",
     "tier_label",
@@ -66,23 +67,49 @@ def segment_and_profile(
 
 
 def export_target_lists(
-    customers: pl.DataFrame, config: SegmentationConfig, folder: RunFolder
-) -> dict[str, int]:
-    """Write one CSV per configured target list; return their sizes.
+    customers: pl.DataFrame, config: SegmentationConfig, folder: RunFolder, *, data_format: str
+) -> tuple[dict[str, int], list[str]]:
+    """Write one CSV per target list that applies to this run; return sizes and warnings.
 
-    Target lists whose filters need columns the data lack (a category filter on a plain
-    transaction log) are skipped and reported with size ``-1``.
+    The built-in target lists are FLO's classic cases (category and channel filters on FLO's
+    summary file): they apply to FLO-format runs only, so a transaction log (CDNOW) gets
+    none unless its config names its own. A configured list whose filters need columns the
+    data lack is skipped with a warning saying which.
+
+    Parameters
+    ----------
+    customers : polars.DataFrame
+        The scored customer table.
+    config : SegmentationConfig
+        Its target lists.
+    folder : RunFolder
+        Where ``targets/<name>.csv`` go.
+    data_format : str
+        The run's input format (``"flo"`` or ``"transactions"``).
+
+    Returns
+    -------
+    tuple
+        ``{name: customers selected}`` of the lists written, and warnings of those skipped.
+
     """
+    from flo_bayes.config.segmentation import flo_target_lists
+
+    if data_format != "flo" and tuple(config.target_lists) == flo_target_lists():
+        return {}, []
     sizes: dict[str, int] = {}
+    warnings: list[str] = []
     for target in config.target_lists:
         try:
             selected = select_targets(customers, target, config)
-        except ValueError:
-            sizes[target.name] = -1
+        except ValueError as error:
+            warnings.append(f"target list '{target.name}' skipped: {error}")
             continue
-        write_frame(csv_ready(selected), folder.targets_dir / f"{target.name}.csv")
+        write_frame(
+            csv_ready(round_for_export(selected)), folder.targets_dir / f"{target.name}.csv"
+        )
         sizes[target.name] = selected.height
-    return sizes
+    return sizes, warnings
 
 
 def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:

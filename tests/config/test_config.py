@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from flo_bayes.config import Config, load_config
+from flo_bayes.config import Config, config_from_dict, load_config
 from flo_bayes.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,3 +56,25 @@ def test_invalid_toml_and_missing_file(tmp_path):
         load_config(_write(tmp_path, "seed = = 3"))
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_unknown_key_names_the_nearest_key_of_its_section():
+    from flo_bayes.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"unknown key 'sampler.draw' \(did you mean 'draws'\?"):
+        config_from_dict({"sampler": {"draw": 500}})
+    with pytest.raises(ConfigError, match=r"'report.languag' \(did you mean 'language'\?"):
+        config_from_dict({"report": {"languag": "tr"}})
+    # Nothing close: no guess, the usual advice.
+    with pytest.raises(ConfigError, match=r"unknown key 'zzz' \(check its spelling"):
+        config_from_dict({"zzz": 1})
+
+
+def test_report_language_is_configured_and_overridden_from_the_command_line():
+    from flo_bayes.config import RunOverrides, apply_overrides
+
+    assert Config().report.language == "en"
+    assert config_from_dict({"report": {"language": "tr"}}).report.language == "tr"
+    assert apply_overrides(Config(), RunOverrides(language="tr")).report.language == "tr"
+    with pytest.raises(ConfigError, match="report.language"):
+        config_from_dict({"report": {"language": "de"}})

@@ -21,7 +21,12 @@ from flo_bayes.config import Config, config_from_dict
 from flo_bayes.io.inputs import LoadedInput
 from flo_bayes.io.load import load_input, prepare_loaded
 
-_COUNTS = re.compile(r"rows read (\d+), used (\d+), rejected (\d+); customers (\d+)")
+# Rows after the analysis date are printed as "held out", the rest of the rejected rows as
+# "rejected"; rejected_rows.csv holds both, so "rejected" below counts both.
+_COUNTS = re.compile(
+    r"rows read (\d+), used (\d+), (?:held out (\d+) \(after the analysis date\), )?"
+    r"rejected (\d+); customers (\d+)"
+)
 _ALL_REJECTED = re.compile(r"all (\d+) data rows were rejected")
 
 
@@ -110,8 +115,13 @@ def validate(tmp_path, monkeypatch):
         found = _COUNTS.search(outcome.stdout)
         counts = None
         if found and outcome.exit_code == 0:
-            read, used, rejected, customers = (int(g) for g in found.groups())
-            counts = {"read": read, "used": used, "rejected": rejected, "customers": customers}
+            read, used, held_out, rejected, customers = (int(g or 0) for g in found.groups())
+            counts = {
+                "read": read,
+                "used": used,
+                "rejected": rejected + held_out,
+                "customers": customers,
+            }
         result = ValidateResult(
             exit_code=outcome.exit_code,
             stdout=outcome.stdout,

@@ -106,7 +106,7 @@ def test_flo_scores_match_pandas_per_customer(flo_frames):
     assert customers.get_column("customer_id").to_list() == rfm["customer_id"].tolist()
     for col in ("recency_score", "frequency_score", "monetary_score"):
         assert customers.get_column(col).to_list() == rfm[col].tolist(), col
-    assert customers.get_column("RF_SCORE").to_list() == rfm["RF_SCORE"].tolist()
+    assert customers.get_column("rf_score").to_list() == rfm["RF_SCORE"].tolist()
 
 
 def _tokens(text: str) -> set[str]:

@@ -33,6 +33,7 @@ def test_summary_shares_and_metrics():
     assert a["n_customers"] == 2
     assert a["recency_mean"] == 15 and a["frequency_total"] == 6
     assert a["monetary_total"] == 400.0
+    assert "recency_total" not in s.columns  # a sum of days since the last purchase means nothing
     assert a["online_order_share"] == pytest.approx(4 / 6)
     assert a["online_order_share"] + a["offline_order_share"] == pytest.approx(1.0)
 

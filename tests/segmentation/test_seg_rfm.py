@@ -62,8 +62,8 @@ def test_score_strings_and_dtypes():
     assert out["frequency_score"].to_list() == [4, 5, 1, 1, 2, 3, 4, 5, 2, 3]
     r, f, m = _pandas_scores(frame["recency_days"], frame["n_orders"], frame["total_value"])
     assert out["frequency_score"].to_list() == f.tolist()
-    assert out["RF_SCORE"][0] == "54"
-    assert out["RFM_SCORE"][0] == "541"
+    assert out["rf_score"][0] == "54"
+    assert out["rfm_score"][0] == "541"
     assert out["recency_score"].dtype == pl.Int8
 
 

@@ -24,7 +24,7 @@ def test_classic_map_partitions_all_codes():
 
 
 def test_recency_digit_comes_first():
-    out = assign_segments(pl.DataFrame({"RF_SCORE": ["15", "51"]}))
+    out = assign_segments(pl.DataFrame({"rf_score": ["15", "51"]}))
     assert out["segment"].cast(pl.Utf8).to_list() == ["cant_loose", "new_customers"]
 
 

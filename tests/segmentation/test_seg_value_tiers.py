@@ -26,14 +26,14 @@ DRAWS = np.array(
 
 def test_p_top_hand_made():
     out = value_tiers(DRAWS)
-    assert out["p_top_value"].to_list() == pytest.approx([0.75, 0.0, 0.0, 0.0, 0.25])
+    assert out["p_tier_top"].to_list() == pytest.approx([0.75, 0.0, 0.0, 0.0, 0.25])
 
 
 def test_top_every_draw_has_p_one():
     draws = DRAWS.copy()
     draws[4, 2] = 5.0
     out = value_tiers(draws)
-    assert out["p_top_value"][0] == 1.0
+    assert out["p_tier_top"][0] == 1.0
     assert out["value_tier"][0] == "top"
     assert out["p_value_tier"][0] == 1.0
 

@@ -68,6 +68,22 @@ def test_default_run_without_arguments(tmp_path, monkeypatch):
     assert manifest["aggregate_shock"]["status"] == "not_estimated"
     codes = {w["code"] for w in manifest["warnings"]}
     assert "aggregate_shock_not_estimated" in codes
+    # The run's warnings are on the workbook's settings sheet too.
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(folder / "campaign_plan.xlsx")["settings"]
+    cells = " ".join(str(value) for row in sheet.iter_rows(values_only=True) for value in row)
+    assert "aggregate_shock_not_estimated" in cells
+    # CSV rounded to each column's unit, parquet at full precision; snake_case, no duplicates.
+    csv = pl.read_csv(folder / "customers.csv")
+    parquet = pl.read_parquet(folder / "customers.parquet")
+    assert (csv["p_alive"] == csv["p_alive"].round(4)).all()
+    assert (csv["expected_cltv_6m_mean"] == csv["expected_cltv_6m_mean"].round(2)).all()
+    assert (parquet["p_alive"] != parquet["p_alive"].round(4)).any()
+    assert {"rf_score", "rfm_score", "p_tier_top"} <= set(csv.columns)
+    assert not {"RF_SCORE", "p_top_value"} & set(csv.columns)
+    profiles = pl.read_csv(folder / "segments" / "segment_profiles.csv")
+    assert "recency_total" not in profiles.columns and "monetary_total" in profiles.columns
 
 
 @pytest.mark.slow
