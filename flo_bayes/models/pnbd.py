@@ -34,10 +34,10 @@ from pymc_marketing.clv.distributions import ParetoNBD
 from scipy.special import gammaln, hyp2f1
 
 from flo_bayes.models.protocol import (
+    FuturePaths,
     ParameterDraws,
     PurchaseModel,
     as_histories,
-    check_horizon_list,
 )
 
 
@@ -164,10 +164,8 @@ class ParetoNBDPurchaseModel(PurchaseModel):
         r, alpha, s, beta = (theta[k] for k in ("r", "alpha", "s", "beta"))
         return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
 
-    def draw_future_purchases(self, theta, x, t_x, T, horizons, rng, rate_multiplier=None):
-        """Counts in ``(T, T+h]``, ``(H, S, N)``: alive draw, Gamma rates, Poisson until death."""
-        x, t_x, T = as_histories(x, t_x, T)
-        h = check_horizon_list(horizons)
+    def draw_future_paths(self, theta, x, t_x, T, breaks, rng, rate_multiplier=None):
+        """Alive draw, Gamma rates, Poisson arrivals until the exponential lifetime ends."""
         S, n = theta.n_draws, x.shape[0]
         alive = rng.random((S, n)) < self.probability_alive(theta, x, t_x, T)
         lam = rng.gamma(theta.column("r") + x) / (theta.column("alpha") + T)
@@ -176,7 +174,6 @@ class ParetoNBDPurchaseModel(PurchaseModel):
         mu = rng.gamma(np.broadcast_to(theta.column("s"), (S, n))) / (theta.column("beta") + T)
         lifetime = rng.standard_exponential((S, n)) / mu
         lam[~alive] = 0.0
-        breaks = np.unique(np.concatenate([h]))
         # arrivals happen only while alive: run the path on the clock min(h, lifetime)
         counts = np.empty((breaks.shape[0], S, n), dtype=np.int64)
         previous = np.zeros((S, n))
@@ -186,7 +183,7 @@ class ParetoNBDPurchaseModel(PurchaseModel):
             total = total + rng.poisson(lam * (now - previous))
             counts[k] = total
             previous = now
-        return np.stack([counts[np.searchsorted(breaks, hk)] for hk in h])
+        return FuturePaths(breaks, alive, counts, counts, lifetime)
 
     def simulate(self, theta, T, rng, *, recency=True):
         """Histories of new customers observed for ``T`` (``theta`` and ``T`` broadcast)."""
