@@ -178,6 +178,25 @@ class BetaGeo(PurchaseModel):
     def _dropped_at_zero(self, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return np.zeros(p.shape, dtype=bool)
 
+    def _new_customer_cap(self, rng, arrivals: np.ndarray, theta: Mapping[str, float]):
+        """Purchases a new customer makes of ``arrivals`` opportunities (``p`` integrated out)."""
+        m = arrivals.shape[0]
+        return dropout_cap(rng, arrivals, np.full(m, theta["a"]), np.full(m, theta["b"]))
+
+    def simulate_purchase_times(self, theta, window, rng, time_scale=1.0):
+        """Gamma rate, Poisson arrivals on the window, the first ``min(M, G)`` are purchases."""
+        window = np.asarray(window, dtype=np.float64)
+        m = window.shape[0]
+        lam = rng.gamma(theta["r"], 1.0 / theta["alpha"], size=m) / time_scale
+        arrivals = rng.poisson(lam * window)
+        kept = self._new_customer_cap(rng, arrivals, theta)
+        owner = np.repeat(np.arange(m), arrivals)
+        tau = rng.random(owner.shape[0]) * window[owner]
+        tau = tau[np.lexsort((tau, owner))]  # owners stay grouped; times sorted within
+        rank = np.arange(owner.shape[0]) - np.repeat(np.cumsum(arrivals) - arrivals, arrivals)
+        made = rank < kept[owner]
+        return owner[made], tau[made]
+
     def simulate(self, theta, T, rng, *, recency=True):
         """Histories of new customers: Poisson arrivals on ``(0, T]``, dropout after purchases.
 

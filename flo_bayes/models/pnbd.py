@@ -185,6 +185,17 @@ class ParetoNBDPurchaseModel(PurchaseModel):
             previous = now
         return FuturePaths(breaks, alive, counts, counts, lifetime)
 
+    def simulate_purchase_times(self, theta, window, rng, time_scale=1.0):
+        """Gamma rates, exponential lifetime, Poisson arrivals while alive on the window."""
+        window = np.asarray(window, dtype=np.float64)
+        m = window.shape[0]
+        lam = rng.gamma(theta["r"], 1.0 / theta["alpha"], size=m) / time_scale
+        mu = rng.gamma(theta["s"], 1.0 / theta["beta"], size=m) / time_scale
+        active = np.minimum(rng.standard_exponential(m) / mu, window)
+        purchases = rng.poisson(lam * active)
+        owner = np.repeat(np.arange(m), purchases)
+        return owner, rng.random(owner.shape[0]) * active[owner]
+
     def simulate(self, theta, T, rng, *, recency=True):
         """Histories of new customers observed for ``T`` (``theta`` and ``T`` broadcast)."""
         T = np.asarray(T, dtype=np.float64)

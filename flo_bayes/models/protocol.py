@@ -233,6 +233,21 @@ class PurchaseModel(ABC):
         return np.stack([paths.counts[np.searchsorted(breaks, hk)] for hk in h])
 
     @abstractmethod
+    def simulate_purchase_times(
+        self,
+        theta: Mapping[str, float],
+        window: np.ndarray,
+        rng: np.random.Generator,
+        time_scale: float = 1.0,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Repeat-purchase times of new customers, customer ``i`` observed on ``(0, window[i]]``.
+
+        ``window`` and the returned times are in units of ``time_scale`` model time units'
+        reciprocal (e.g. days with ``time_scale`` = days per week). Returns ``(owner, tau)``:
+        the customer index of every purchase and its time, grouped by customer.
+        """
+
+    @abstractmethod
     def simulate(
         self,
         theta: Mapping[str, Any],

@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 from flo_bayes.api import BACKTEST_FILES, Run, campaign_summary_path
 from flo_bayes.diagnostics import fit_checks, plots
 from flo_bayes.diagnostics.convergence import sampler_stats
+from flo_bayes.models.registry import PURCHASE_MODELS
 from flo_bayes.predictive.population import (
-    BGNBD_PARAMETERS,
     GAMMA_GAMMA_PARAMETERS,
     PopulationDraws,
 )
@@ -43,8 +43,14 @@ CHECK_DRAWS = 100
 REJECTED_ROWS_SHOWN = 20
 # Largest x on the frequency-recency grid: the observed quantile of x at this level.
 GRID_X_QUANTILE = 0.99
-MODEL_LABELS = {"bgnbd": "BG/NBD", "gamma_gamma": "Gamma-Gamma"}
-MODEL_PARAMETERS = {"bgnbd": BGNBD_PARAMETERS, "gamma_gamma": GAMMA_GAMMA_PARAMETERS}
+MODEL_LABELS = {
+    **{name: model.label for name, model in PURCHASE_MODELS.items()},
+    "gamma_gamma": "Gamma-Gamma",
+}
+MODEL_PARAMETERS = {
+    **{name: model.parameters for name, model in PURCHASE_MODELS.items()},
+    "gamma_gamma": GAMMA_GAMMA_PARAMETERS,
+}
 
 
 @dataclass
@@ -96,7 +102,10 @@ class ReportContext:
     @cached_property
     def idata(self) -> dict[str, xr.DataTree]:
         """Both posteriors, keyed by model name."""
-        return {"bgnbd": self.run.bgnbd_idata, "gamma_gamma": self.run.gamma_gamma_idata}
+        return {
+            self.run.purchase_model_name: self.run.purchase_idata,
+            "gamma_gamma": self.run.gamma_gamma_idata,
+        }
 
     @cached_property
     def draws(self) -> PopulationDraws:
