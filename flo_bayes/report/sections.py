@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from flo_bayes.api import BACKTEST_FILES, Run, campaign_summary_path
 from flo_bayes.diagnostics import fit_checks, plots
 from flo_bayes.diagnostics.convergence import sampler_stats
+from flo_bayes.models.comparison import PICK_RULE
 from flo_bayes.models.registry import PURCHASE_MODELS
 from flo_bayes.predictive.population import (
     GAMMA_GAMMA_PARAMETERS,
@@ -619,6 +620,22 @@ def sampler_table(context: ReportContext) -> str:
     )
 
 
+def model_comparison_part(context: ReportContext) -> str:
+    """PSIS-LOO table of ``[model] purchase = "compare"`` with the rule and the pick ("" if none)."""
+    path = context.run.folder.model_comparison
+    if not path.is_file():
+        return ""
+    frame = pl.read_csv(path)
+    picked = frame.filter(pl.col("picked"))["model"].to_list() if "picked" in frame else []
+    label = MODEL_LABELS.get(picked[0], picked[0]) if picked else "?"
+    return (
+        f"<h3>{esc('Purchase model comparison')}</h3><p>PSIS-LOO per customer (higher "
+        f"<code>elpd_loo</code> is better; Pareto-k above 0.7 marks an unreliable estimate). "
+        f"Rule: {esc(PICK_RULE)}. Predictions use the picked model, <strong>{esc(label)}</strong>."
+        "</p>" + table(frame, formats={"elpd_loo": ".1f", "se": ".1f", "p_loo": ".1f"})
+    )
+
+
 def diagnostics_section(context: ReportContext) -> str:
     """Gate verdict, per-parameter table, sampler statistics and prior-vs-posterior."""
     convergence = context.manifest.get("convergence") or {}
@@ -669,6 +686,7 @@ def diagnostics_section(context: ReportContext) -> str:
         [c for c in order if c in prior.columns] + [c for c in prior.columns if c not in order]
     )
     parts.append(table(prior, cell_class={"prior_dominates": dominated}))
+    parts.append(model_comparison_part(context))
     return section("diagnostics", context.t("h.diagnostics"), "".join(parts))
 
 
