@@ -749,7 +749,7 @@ def plots_section(context: ReportContext) -> str:
                 "prior, not the data, sets the value.",
             )
         )
-        pair = [n for n in plots.CORRELATED_PARAMETERS[model] if n in names]
+        pair = [n for n in plots.CORRELATED_PARAMETERS.get(model, ()) if n in names]
         if len(pair) >= 2:
             parts.append(
                 embed(
