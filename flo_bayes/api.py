@@ -183,11 +183,24 @@ class Run:
         )
 
     @cached_property
-    def bgnbd_idata(self) -> xr.DataTree:
-        """The BG/NBD posterior as an ArviZ DataTree (``posterior``, ``sample_stats`` ...)."""
+    def purchase_model_name(self) -> str:
+        """Registry name of the run's purchase model (the one saved in ``models/``)."""
+        from flo_bayes.models.registry import PURCHASE_MODELS
+
+        return self.folder.saved_purchase_model(tuple(PURCHASE_MODELS))
+
+    @cached_property
+    def purchase_idata(self) -> xr.DataTree:
+        """The purchase model's posterior as an ArviZ DataTree (``posterior``, ...)."""
         import arviz as az
 
-        return az.from_netcdf(str(_require(self.folder.bgnbd_model, "the BG/NBD posterior")))
+        path = self.folder.purchase_model_file(self.purchase_model_name)
+        return az.from_netcdf(str(_require(path, "the purchase model's posterior")))
+
+    @property
+    def bgnbd_idata(self) -> xr.DataTree:
+        """The purchase model's posterior (the BG/NBD unless the run chose another model)."""
+        return self.purchase_idata
 
     @cached_property
     def gamma_gamma_idata(self) -> xr.DataTree:
@@ -234,9 +247,10 @@ class Run:
                 max_draws=max_draws,
             )
         return PopulationDraws.from_posteriors(
-            self.bgnbd_idata["posterior"].to_dataset(),
+            self.purchase_idata["posterior"].to_dataset(),
             self.gamma_gamma_idata["posterior"].to_dataset(),
             max_draws=max_draws,
+            model=self.purchase_model_name,
         )
 
 

@@ -34,6 +34,13 @@ def _purchase_draws(draws: PopulationDraws | ParameterDraws) -> ParameterDraws:
     return draws if isinstance(draws, ParameterDraws) else draws.purchase_draws()
 
 
+def _model_of(draws: PopulationDraws | ParameterDraws, model: PurchaseModel | None):
+    """The model given, else the draws' own (BG/NBD for bare :class:`ParameterDraws`)."""
+    if model is not None:
+        return model
+    return BGNBD if isinstance(draws, ParameterDraws) else draws.model
+
+
 @dataclass(frozen=True)
 class CountCheck:
     """Observed against posterior-predictive counts of customers per repeat-purchase count.
@@ -122,7 +129,7 @@ def period_transactions_check(
     rng: np.random.Generator,
     *,
     max_count: int | None = None,
-    model: PurchaseModel = BGNBD,
+    model: PurchaseModel | None = None,
 ) -> CountCheck:
     """Observed vs posterior-predictive distribution of repeat purchases.
 
@@ -140,7 +147,8 @@ def period_transactions_check(
         Counts at or above this form the last bin; default: the observed 97.5 % quantile of
         ``x`` (at least 3, at most 30), so the open bin stays small.
     model : PurchaseModel, optional
-        The purchase model whose :meth:`~PurchaseModel.simulate` draws the counts (BG/NBD).
+        The purchase model whose :meth:`~PurchaseModel.simulate` draws the counts (default: the
+        draws' own model).
 
     Returns
     -------
@@ -153,6 +161,7 @@ def period_transactions_check(
         max_count = int(np.clip(np.ceil(np.quantile(x, 0.975)), 3, 30)) if x.size else 3
     n_bins = max_count + 1
     theta = _purchase_draws(draws)
+    model = _model_of(draws, model)
     columns = {name: theta.column(name) for name in model.parameters}
     simulated, _ = model.simulate(
         columns, np.asarray(T, dtype=np.float64)[None, :], rng, recency=False
@@ -194,7 +203,7 @@ class FrequencyRecencyGrid:
 def frequency_recency_grid(
     draws: PopulationDraws,
     *,
-    model: PurchaseModel = BGNBD,
+    model: PurchaseModel | None = None,
     max_x: int,
     T: float,
     horizon: float,
@@ -229,6 +238,7 @@ def frequency_recency_grid(
     flat_x, flat_r = grid_x.ravel(), grid_r.ravel()
     flat_T = np.full_like(flat_x, float(T))
     theta = _purchase_draws(draws)
+    model = _model_of(draws, model)
     alive = model.probability_alive(theta, flat_x, flat_r, flat_T).mean(axis=0)
     expected = model.expected_purchases(theta, flat_x, flat_r, flat_T, horizon).mean(axis=0)
     impossible = (flat_x == 0) & (flat_r > 0)

@@ -28,6 +28,8 @@ from flo_bayes.diagnostics.fit_checks import CountCheck, FrequencyRecencyGrid, S
 # alpha trade off; so do the Gamma-Gamma shapes p, q and scale v), shown in pair plots.
 CORRELATED_PARAMETERS: dict[str, tuple[str, ...]] = {
     "bgnbd": ("r", "alpha"),
+    "mbgnbd": ("r", "alpha"),
+    "pnbd": ("r", "alpha", "s", "beta"),
     "gamma_gamma": ("p", "q", "v"),
 }
 

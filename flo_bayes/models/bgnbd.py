@@ -34,10 +34,10 @@ import numpy as np
 from scipy.special import expit, gammaln, hyp2f1
 
 from flo_bayes.models.protocol import (
+    FuturePaths,
     ParameterDraws,
     PurchaseModel,
     as_histories,
-    check_horizon_list,
     poisson_paths,
 )
 
@@ -158,31 +158,44 @@ class BetaGeo(PurchaseModel):
         z = t / (alpha + t)
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
 
-    def _alive_and_rate(self, theta, x, t_x, T, rng, rate_multiplier):
+    def draw_future_paths(self, theta, x, t_x, T, breaks, rng, rate_multiplier=None):
+        """Alive draw, Gamma rate, Poisson path, capped by the beta-geometric dropout."""
         S, n = theta.n_draws, x.shape[0]
         alive = rng.random((S, n)) < self.probability_alive(theta, x, t_x, T)
         lam = rng.gamma(theta.column("r") + x) / (theta.column("alpha") + T)
         if rate_multiplier is not None:
             lam *= np.asarray(rate_multiplier, dtype=np.float64)[:, None]
         lam[~alive] = 0.0
-        return lam
+        arrivals = poisson_paths(rng, lam, breaks)
+        del lam
+        cap = dropout_cap(rng, arrivals[-1], theta.column("a"), self._b_posterior(theta, x))
+        return FuturePaths(breaks, alive, arrivals, np.minimum(arrivals, cap))
 
     def _b_posterior(self, theta: ParameterDraws, x: np.ndarray) -> np.ndarray:
         """Second Beta parameter of an alive customer's ``p`` (``b + x`` for the BG/NBD)."""
         return theta.column("b") + x
 
-    def draw_future_purchases(self, theta, x, t_x, T, horizons, rng, rate_multiplier=None):
-        """Counts in ``(T, T+h]``, ``(H, S, N)``: alive draw, Gamma rate, capped Poisson path."""
-        x, t_x, T = as_histories(x, t_x, T)
-        h = check_horizon_list(horizons)
-        breaks = np.unique(h)
-        lam = self._alive_and_rate(theta, x, t_x, T, rng, rate_multiplier)
-        arrivals = poisson_paths(rng, lam, breaks)
-        cap = dropout_cap(rng, arrivals[-1], theta.column("a"), self._b_posterior(theta, x))
-        return np.stack([np.minimum(arrivals[np.searchsorted(breaks, hk)], cap) for hk in h])
-
     def _dropped_at_zero(self, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return np.zeros(p.shape, dtype=bool)
+
+    def _new_customer_cap(self, rng, arrivals: np.ndarray, theta: Mapping[str, float]):
+        """Purchases a new customer makes of ``arrivals`` opportunities (``p`` integrated out)."""
+        m = arrivals.shape[0]
+        return dropout_cap(rng, arrivals, np.full(m, theta["a"]), np.full(m, theta["b"]))
+
+    def simulate_purchase_times(self, theta, window, rng, time_scale=1.0):
+        """Gamma rate, Poisson arrivals on the window, the first ``min(M, G)`` are purchases."""
+        window = np.asarray(window, dtype=np.float64)
+        m = window.shape[0]
+        lam = rng.gamma(theta["r"], 1.0 / theta["alpha"], size=m) / time_scale
+        arrivals = rng.poisson(lam * window)
+        kept = self._new_customer_cap(rng, arrivals, theta)
+        owner = np.repeat(np.arange(m), arrivals)
+        tau = rng.random(owner.shape[0]) * window[owner]
+        tau = tau[np.lexsort((tau, owner))]  # owners stay grouped; times sorted within
+        rank = np.arange(owner.shape[0]) - np.repeat(np.cumsum(arrivals) - arrivals, arrivals)
+        made = rank < kept[owner]
+        return owner[made], tau[made]
 
     def simulate(self, theta, T, rng, *, recency=True):
         """Histories of new customers: Poisson arrivals on ``(0, T]``, dropout after purchases.

@@ -52,12 +52,35 @@ _GAMMA_GAMMA_CLASSES = {
 
 @dataclass(frozen=True)
 class FittedModels:
-    """The two fitted models and the priors they used (no Gamma-Gamma: purchase-only log)."""
+    """The fitted purchase model, the fitted Gamma-Gamma model and the priors they used.
 
-    bgnbd: BetaGeoModel
+    Attributes
+    ----------
+    purchase : pymc_marketing.clv.CLVModel
+        The fitted purchase model (BG/NBD, MBG/NBD or Pareto/NBD; ``purchase_model`` says which).
+    gamma_gamma : GammaGammaModel or None
+        None for a purchase-only log.
+    purchase_priors, gamma_gamma_priors : dict of str to ResolvedPrior
+    purchase_model : PurchaseModel
+        The model ``purchase`` is a fit of (default BG/NBD).
+
+    """
+
+    purchase: object
     gamma_gamma: GammaGammaModel | None
-    bgnbd_priors: dict[str, ResolvedPrior]
+    purchase_priors: dict[str, ResolvedPrior]
     gamma_gamma_priors: dict[str, ResolvedPrior] | None
+    purchase_model: PurchaseModel = BGNBD
+
+    @property
+    def bgnbd(self):
+        """The fitted purchase model under its former name (kept for callers of the BG/NBD)."""
+        return self.purchase
+
+    @property
+    def bgnbd_priors(self) -> dict[str, ResolvedPrior]:
+        """The purchase model's priors under their former name."""
+        return self.purchase_priors
 
 
 def bgnbd_data(summary: pl.DataFrame) -> pd.DataFrame:

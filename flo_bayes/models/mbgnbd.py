@@ -28,7 +28,7 @@ import pytensor.tensor as pt
 from pymc_marketing.clv import ModifiedBetaGeoModel
 from scipy.special import expit, gammaln, hyp2f1
 
-from flo_bayes.models.bgnbd import BetaGeo
+from flo_bayes.models.bgnbd import BetaGeo, dropout_cap
 from flo_bayes.models.fast_bgnbd import DistinctValues, distinct_values
 from flo_bayes.models.protocol import ParameterDraws, as_histories
 
@@ -167,6 +167,14 @@ class ModifiedBetaGeo(BetaGeo):
 
     def _dropped_at_zero(self, p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return rng.random(p.shape) < p
+
+    def _new_customer_cap(self, rng, arrivals: np.ndarray, theta: Mapping[str, float]):
+        """Dropout at time 0 with ``P = a / (a + b)``; then ``p ~ Beta(a, b + 1)`` after purchases."""
+        m = arrivals.shape[0]
+        a, b = theta["a"], theta["b"]
+        survives = rng.random(m) * (a + b) < b
+        cap = dropout_cap(rng, arrivals, np.full(m, a), np.full(m, b + 1.0))
+        return np.where(survives, cap, 0)
 
 
 MBGNBD = ModifiedBetaGeo()

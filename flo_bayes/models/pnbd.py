@@ -17,9 +17,9 @@ Given alive at ``T``, ``lambda ~ Gamma(r + x, rate alpha + T)`` and ``mu ~ Gamma
 beta + T)`` independently, and the remaining lifetime is ``Exp(mu)`` (memoryless): the
 predictive draws run a Poisson path of rate ``lambda`` until that lifetime ends.
 
-The grouped likelihood evaluates pymc-marketing's own ``ParetoNBD.logp`` once per distinct
-``(x, t_x, T)`` triple and weights it by the triple's count (the ``2F1`` terms dominate the
-cost and depend on these values only).
+The grouped likelihood used for fitting is a quadrature form of the same likelihood without
+``2F1`` (:func:`pareto_nbd_loglike_quadrature`), evaluated once per distinct ``(x, t_x, T)``
+triple and weighted by the triple's count.
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor.tensor as pt
 from pymc_marketing.clv import ParetoNBDModel
-from pymc_marketing.clv.distributions import ParetoNBD
-from scipy.special import gammaln, hyp2f1
+from scipy.special import gammaln, hyp2f1, logsumexp
 
 from flo_bayes.models.protocol import (
+    FuturePaths,
     ParameterDraws,
     PurchaseModel,
     as_histories,
-    check_horizon_list,
 )
 
 
@@ -48,14 +48,88 @@ def distinct_triples(x: np.ndarray, t_x: np.ndarray, T: np.ndarray):
     return triples, counts.astype(np.float64), inverse.reshape(-1)
 
 
-class FastParetoNBDModel(ParetoNBDModel):
-    """pymc-marketing's ``ParetoNBDModel`` with the likelihood grouped by distinct triples.
+class _Ops:
+    """The few array functions :func:`pareto_nbd_loglike_quadrature` needs, per backend."""
 
-    Same parameters, priors, model type and saved format; no covariates.
+    def __init__(self, module, where, gammaln_, logsumexp0) -> None:
+        self.exp, self.log, self.expm1, self.log1p = (
+            module.exp,
+            module.log,
+            module.expm1,
+            module.log1p,
+        )
+        self.abs, self.maximum, self.logaddexp = module.abs, module.maximum, module.logaddexp
+        self.where, self.gammaln, self.logsumexp0 = where, gammaln_, logsumexp0
+
+
+NUMPY_OPS = _Ops(np, np.where, gammaln, lambda a: logsumexp(a, axis=0))
+TENSOR_OPS = _Ops(pt, pt.switch, pt.gammaln, lambda a: pt.logsumexp(a, axis=0))
+QUADRATURE_NODES = 32
+
+
+def pareto_nbd_loglike_quadrature(
+    r, alpha, s, beta, x, t_x, T, *, xp: _Ops = NUMPY_OPS, n_nodes: int = QUADRATURE_NODES
+):
+    """Pareto/NBD log-likelihood by a dropout-time integral: no ``2F1``, cheap gradients.
+
+    Conditioning on the dropout time ``tau`` and integrating ``lambda`` out,
+    ``L = Gamma(r+x) alpha^r / Gamma(r) [ (alpha+T)^-(r+x) (beta/(beta+T))^s
+    + int_{t_x}^T (alpha+tau)^-(r+x) s beta^s (beta+tau)^-(s+1) dtau ]``. With
+    ``y = log((alpha+tau)/(alpha+t_x))`` and ``c = r + x - 1`` the integral is
+    ``s beta^s (alpha+t_x)^-c int_0^Y e^(-c y) (beta+tau)^-(s+1) dy``; the substitution
+    ``v = (1 - e^(-c y)) / (1 - e^(-c Y))`` absorbs the steep ``e^(-c y)`` (exactly), leaving
+    the smooth ``(beta+tau(v))^-(s+1)`` on ``[0, 1]`` for ``n_nodes``-point Gauss-Legendre.
+    On CDNOW's triples at the published MLE the largest per-customer error against the
+    ``2F1`` form (:func:`pareto_nbd_loglike`) is 2.5e-5 with 32 nodes (total -9594.9762 vs
+    -9594.9763); the error falls as ``1 / n_nodes**2``. Works on NumPy arrays
+    (:data:`NUMPY_OPS`) and PyTensor tensors (:data:`TENSOR_OPS`); ``x, t_x, T`` are arrays.
+    """
+    nodes, weights = np.polynomial.legendre.leggauss(n_nodes)
+    v = (0.5 * (nodes + 1.0))[:, None]
+    log_w = np.log(0.5 * weights)[:, None]
+    c = r + x - 1.0
+    Y = xp.log((alpha + T) / (alpha + t_x))
+    has_interval = t_x < T  # data: no integral when the last purchase is at T
+    Y_safe = xp.where(has_interval, Y, 1.0)
+    a = xp.maximum(xp.abs(c), 1e-12)
+    c_safe = xp.where(c < 0, -a, a)
+    # log of int_0^Y e^(-c y) dy = (1 - e^(-cY)) / c, stable for either sign of c
+    log_f = xp.log(-xp.expm1(-a * Y_safe)) - xp.log(a) + xp.where(c < 0, a * Y_safe, 0.0)
+    y = -xp.log1p(v * xp.expm1(-c_safe * Y_safe)) / c_safe
+    tau = (alpha + t_x) * xp.exp(y) - alpha
+    log_q = xp.logsumexp0(log_w - (s + 1.0) * xp.log(beta + tau))
+    # log of (integral term) / (alive-at-T term)
+    log_ratio = (
+        xp.log(s)
+        - c * xp.log(alpha + t_x)
+        + (r + x) * xp.log(alpha + T)
+        + s * xp.log(beta + T)
+        + log_f
+        + log_q
+    )
+    log_ratio = xp.where(has_interval, log_ratio, -np.inf)
+    base = (
+        xp.gammaln(r + x)
+        - xp.gammaln(r)
+        + r * xp.log(alpha)
+        - (r + x) * xp.log(alpha + T)
+        + s * (xp.log(beta) - xp.log(beta + T))
+    )
+    return base + xp.logaddexp(0.0, log_ratio)
+
+
+class FastParetoNBDModel(ParetoNBDModel):
+    """pymc-marketing's ``ParetoNBDModel`` with a grouped, hypergeometric-free likelihood.
+
+    Same parameters, priors, model type and saved format; no covariates. The likelihood is
+    evaluated once per distinct ``(x, t_x, T)`` triple, weighted by its count, with the
+    quadrature form :func:`pareto_nbd_loglike_quadrature`: the library's ``ParetoNBD.logp``
+    differentiates ``2F1`` through a per-element series (``Grad2F1Loop``) that made one
+    gradient cost seconds on CDNOW's 1,016 triples and the NUTS fit take half an hour.
     """
 
     def build_model(self, data: pd.DataFrame) -> None:  # type: ignore[override]
-        """Build the model: library ``ParetoNBD.logp`` per distinct triple, count-weighted."""
+        """Build the model: quadrature log-likelihood per distinct triple, count-weighted."""
         if self.covariate_cols:
             raise ValueError("FastParetoNBDModel does not support covariates")
         self._validate_data(data)
@@ -74,8 +148,9 @@ class FastParetoNBDModel(ParetoNBDModel):
             beta = self.model_config["beta"].create_variable("beta")
             r = self.model_config["r"].create_variable("r")
             s = self.model_config["s"].create_variable("s")
-            dist = ParetoNBD.dist(r=r, alpha=alpha, s=s, beta=beta, T=triples[:, 2])
-            logp = pm.logp(dist, np.stack([triples[:, 1], triples[:, 0]], axis=1))
+            logp = pareto_nbd_loglike_quadrature(
+                r, alpha, s, beta, triples[:, 0], triples[:, 1], triples[:, 2], xp=TENSOR_OPS
+            )
             total = (counts * logp).sum()
             extra = self.extra_log_likelihood(
                 triples, counts, {"r": r, "alpha": alpha, "s": s, "beta": beta}
@@ -164,10 +239,8 @@ class ParetoNBDPurchaseModel(PurchaseModel):
         r, alpha, s, beta = (theta[k] for k in ("r", "alpha", "s", "beta"))
         return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
 
-    def draw_future_purchases(self, theta, x, t_x, T, horizons, rng, rate_multiplier=None):
-        """Counts in ``(T, T+h]``, ``(H, S, N)``: alive draw, Gamma rates, Poisson until death."""
-        x, t_x, T = as_histories(x, t_x, T)
-        h = check_horizon_list(horizons)
+    def draw_future_paths(self, theta, x, t_x, T, breaks, rng, rate_multiplier=None):
+        """Alive draw, Gamma rates, Poisson arrivals until the exponential lifetime ends."""
         S, n = theta.n_draws, x.shape[0]
         alive = rng.random((S, n)) < self.probability_alive(theta, x, t_x, T)
         lam = rng.gamma(theta.column("r") + x) / (theta.column("alpha") + T)
@@ -176,7 +249,6 @@ class ParetoNBDPurchaseModel(PurchaseModel):
         mu = rng.gamma(np.broadcast_to(theta.column("s"), (S, n))) / (theta.column("beta") + T)
         lifetime = rng.standard_exponential((S, n)) / mu
         lam[~alive] = 0.0
-        breaks = np.unique(np.concatenate([h]))
         # arrivals happen only while alive: run the path on the clock min(h, lifetime)
         counts = np.empty((breaks.shape[0], S, n), dtype=np.int64)
         previous = np.zeros((S, n))
@@ -186,7 +258,18 @@ class ParetoNBDPurchaseModel(PurchaseModel):
             total = total + rng.poisson(lam * (now - previous))
             counts[k] = total
             previous = now
-        return np.stack([counts[np.searchsorted(breaks, hk)] for hk in h])
+        return FuturePaths(breaks, alive, counts, counts, lifetime)
+
+    def simulate_purchase_times(self, theta, window, rng, time_scale=1.0):
+        """Gamma rates, exponential lifetime, Poisson arrivals while alive on the window."""
+        window = np.asarray(window, dtype=np.float64)
+        m = window.shape[0]
+        lam = rng.gamma(theta["r"], 1.0 / theta["alpha"], size=m) / time_scale
+        mu = rng.gamma(theta["s"], 1.0 / theta["beta"], size=m) / time_scale
+        active = np.minimum(rng.standard_exponential(m) / mu, window)
+        purchases = rng.poisson(lam * active)
+        owner = np.repeat(np.arange(m), purchases)
+        return owner, rng.random(owner.shape[0]) * active[owner]
 
     def simulate(self, theta, T, rng, *, recency=True):
         """Histories of new customers observed for ``T`` (``theta`` and ``T`` broadcast)."""

@@ -109,6 +109,38 @@ class ParameterDraws:
         return cls({name: _flatten(posterior, name) for name in names})
 
 
+@dataclass(frozen=True)
+class FuturePaths:
+    """Simulated futures of existing customers at sorted horizons ``breaks``.
+
+    Every model is written as "Poisson arrivals of the customer's rate on ``(0, w]``, of which
+    the first ``counts`` are purchases": ``arrivals[k]`` counts the arrivals in
+    ``(0, min(breaks[k], lifetime)]`` and ``counts[k] <= arrivals[k]`` the purchases in
+    ``(T, T + breaks[k]]``. Given the counts, the purchase times over a horizon ``h`` are
+    the first ``counts`` of ``arrivals`` ordered uniform times on ``(0, min(h, lifetime)]``
+    -- what the discounted value draws need.
+
+    Attributes
+    ----------
+    breaks : numpy.ndarray
+        ``(K,)`` increasing horizons.
+    alive : numpy.ndarray
+        ``(S, N)`` bool, alive at ``T``.
+    arrivals, counts : numpy.ndarray
+        ``(K, S, N)`` int64.
+    lifetime : numpy.ndarray or None
+        ``(S, N)`` remaining lifetime after ``T`` when dropout happens in continuous time
+        (Pareto/NBD); ``None`` when it happens after purchases (BG/NBD family).
+
+    """
+
+    breaks: np.ndarray
+    alive: np.ndarray
+    arrivals: np.ndarray
+    counts: np.ndarray
+    lifetime: np.ndarray | None = None
+
+
 class PurchaseModel(ABC):
     """One purchase (count and dropout) model: its names, fitting class and math.
 
@@ -163,6 +195,22 @@ class PurchaseModel(ABC):
         """Expected repeat purchases of a new customer in ``(0, t]``, shape of ``t``."""
 
     @abstractmethod
+    def draw_future_paths(
+        self,
+        theta: ParameterDraws,
+        x: np.ndarray,
+        t_x: np.ndarray,
+        T: np.ndarray,
+        breaks: np.ndarray,
+        rng: np.random.Generator,
+        rate_multiplier: np.ndarray | None = None,
+    ) -> FuturePaths:
+        """One posterior predictive future per draw and customer, at sorted ``breaks``.
+
+        ``breaks`` are distinct increasing horizons; see :class:`FuturePaths`.
+        ``rate_multiplier`` (``(S,)``) scales every purchase rate of draw ``s``.
+        """
+
     def draw_future_purchases(
         self,
         theta: ParameterDraws,
@@ -177,6 +225,26 @@ class PurchaseModel(ABC):
 
         One future per draw and customer; counts of nested horizons come from the same
         path. ``rate_multiplier`` (``(S,)``) scales every purchase rate of draw ``s``.
+        """
+        x, t_x, T = as_histories(x, t_x, T)
+        h = check_horizon_list(horizons)
+        breaks = np.unique(h)
+        paths = self.draw_future_paths(theta, x, t_x, T, breaks, rng, rate_multiplier)
+        return np.stack([paths.counts[np.searchsorted(breaks, hk)] for hk in h])
+
+    @abstractmethod
+    def simulate_purchase_times(
+        self,
+        theta: Mapping[str, float],
+        window: np.ndarray,
+        rng: np.random.Generator,
+        time_scale: float = 1.0,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Repeat-purchase times of new customers, customer ``i`` observed on ``(0, window[i]]``.
+
+        ``window`` and the returned times are in units of ``time_scale`` model time units'
+        reciprocal (e.g. days with ``time_scale`` = days per week). Returns ``(owner, tau)``:
+        the customer index of every purchase and its time, grouped by customer.
         """
 
     @abstractmethod

@@ -38,7 +38,8 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from flo_bayes.models.bgnbd import BGNBD, dropout_cap
+from flo_bayes.models.bgnbd import BGNBD
+from flo_bayes.models.protocol import PurchaseModel
 
 ShockStatus = Literal["estimated", "fixed", "off", "not_estimated"]
 
@@ -224,11 +225,12 @@ def _expected_block_counts(
     days_per_unit: float,
     block_days: int,
     n_blocks: int,
+    model: PurchaseModel = BGNBD,
 ) -> np.ndarray:
     """Model-expected repeat occasions per block, summed over customers."""
     ages, counts = np.unique(first_age, return_counts=True)
     edges = _block_edges(ages, block_days, n_blocks) / days_per_unit
-    cumulative = expected_repeats(edges, theta["r"], theta["alpha"], theta["a"], theta["b"])
+    cumulative = model.expected_repeats_new(theta, edges)
     per_block = cumulative[:, :-1] - cumulative[:, 1:]
     return counts @ per_block
 
@@ -240,8 +242,9 @@ def _simulated_block_variance(
     block_days: int,
     n_blocks: int,
     rng: np.random.Generator,
+    model: PurchaseModel = BGNBD,
 ) -> np.ndarray:
-    """Variance of each block's total under the BG/NBD (no shock), by simulation.
+    """Variance of each block's total under the purchase model (no shock), by simulation.
 
     Customers are independent given the parameters, so the variance of a total is the sum of
     the customers' variances: it is simulated on at most :data:`MAX_SIMULATED_CUSTOMERS`
@@ -254,18 +257,9 @@ def _simulated_block_variance(
     m = subset.shape[0]
     window = (subset + 1).astype(np.float64)  # days of observation after the first purchase
     totals = np.empty((SIMULATION_REPLICATES, n_blocks))
-    a = np.full(m, theta["a"])
-    b = np.full(m, theta["b"])
     for replicate in range(SIMULATION_REPLICATES):
-        lam = rng.gamma(theta["r"], 1.0 / theta["alpha"], size=m) / days_per_unit
-        arrivals = rng.poisson(lam * window)
-        kept = dropout_cap(rng, arrivals, a, b)
-        owner = np.repeat(np.arange(m), arrivals)
-        tau = rng.random(owner.shape[0]) * window[owner]
-        order = np.lexsort((tau, owner))
-        tau = tau[order]
-        rank = np.arange(owner.shape[0]) - np.repeat(np.cumsum(arrivals) - arrivals, arrivals)
-        made = (rank < kept[owner]) & (tau >= 1.0)
+        owner, tau = model.simulate_purchase_times(theta, window, rng, days_per_unit)
+        made = tau >= 1.0  # purchases within the first day merge with the first occasion
         reach = subset[owner[made]] + 1 - tau[made]
         block = np.ceil(reach / block_days).astype(np.int64) - 1
         totals[replicate] = np.bincount(block[block < n_blocks], minlength=n_blocks)
@@ -289,6 +283,7 @@ def estimate_aggregate_shock(
     settings: ShockSettings,
     *,
     seed: int,
+    model: PurchaseModel = BGNBD,
 ) -> AggregateShock:
     """Estimate the law of ``sigma`` from the calibration blocks of a transaction log.
 
@@ -300,14 +295,15 @@ def estimate_aggregate_shock(
     analysis_date : datetime.date
         End of the calibration period.
     theta : dict
-        BG/NBD population parameters ``r, alpha, a, b`` (posterior means), in the model's
-        time unit.
+        Population parameters of ``model`` (posterior means), in the model's time unit.
     days_per_unit : float
         Days per model time unit.
     settings : ShockSettings
         Block length, number of blocks, prior scale.
     seed : int
         Seed of the variance simulation.
+    model : PurchaseModel, optional
+        The purchase model (default BG/NBD): its new-customer expectation and simulator.
 
     Returns
     -------
@@ -320,7 +316,7 @@ def estimate_aggregate_shock(
     n_blocks = settings.max_blocks
     actual, first_age = _block_counts(occasions, analysis_date, settings.block_days, n_blocks)
     expected = _expected_block_counts(
-        first_age, theta, days_per_unit, settings.block_days, n_blocks
+        first_age, theta, days_per_unit, settings.block_days, n_blocks, model
     )
     usable = expected >= MIN_EXPECTED_PER_BLOCK
     if usable.sum() < MIN_BLOCKS:
@@ -332,7 +328,7 @@ def estimate_aggregate_shock(
         )
     rng = np.random.default_rng([seed, 0xB10C])
     variance = _simulated_block_variance(
-        first_age, theta, days_per_unit, settings.block_days, n_blocks, rng
+        first_age, theta, days_per_unit, settings.block_days, n_blocks, rng, model
     )
     # +0.5 keeps the log finite for an empty block; negligible at >= 20 expected.
     log_ratio = np.log((actual + 0.5) / (expected + 0.5))

@@ -1,7 +1,9 @@
 """Per-customer posterior predictive draws of future purchases and their value.
 
 For every population draw ``theta_s`` (row ``s``) and customer (column ``i``) one future is
-simulated, following ``docs/DESIGN.md`` ("Per-customer posterior predictive draws"):
+simulated. Steps 1-3 are the purchase model's own law (``draws.model.draw_future_paths``;
+written out here for the BG/NBD, the MBG/NBD and Pareto/NBD in their modules of
+:mod:`flo_bayes.models`), steps 4-5 (values) are shared. For the BG/NBD:
 
 1. **Alive at T.** Two-part mixture with weights
    ``w_alive ~ B(a, b+x) (alpha+T)**-(r+x)`` and, if ``x > 0``,
@@ -59,7 +61,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaln, expit
 
-from flo_bayes.models.bgnbd import dropout_cap
 from flo_bayes.predictive._validation import (
     check_history,
     check_horizons,
@@ -67,7 +68,6 @@ from flo_bayes.predictive._validation import (
     check_same_customers,
     check_spend_inputs,
 )
-from flo_bayes.predictive.expected import probability_alive
 from flo_bayes.predictive.population import PopulationDraws
 
 COUNT_DTYPE = np.int32
@@ -181,12 +181,13 @@ def _discounted_value_sums(
     k: np.ndarray,
     m: np.ndarray,
     p_value: np.ndarray | None,
-    horizon: float,
+    horizon: float | np.ndarray,
     delta: float,
 ) -> np.ndarray:
     """Sum of ``g_j exp(-delta tau_j)`` over each group's ``k`` purchases (ragged, exact).
 
-    Group ``i`` makes ``k[i]`` purchases out of ``m[i]`` Poisson arrivals on ``(0, horizon]``.
+    Group ``i`` makes ``k[i]`` purchases out of ``m[i]`` Poisson arrivals on ``(0, horizon]``
+    (``horizon`` a scalar, or one window per group).
     If ``k == m`` every arrival is a purchase: the times are ``m`` iid uniforms (their
     order does not matter for the sum). If ``k < m`` they are the first ``k`` of ``m``
     ordered uniforms, drawn by exponential spacings. ``p_value = None``: every ``g_j = 1``
@@ -199,7 +200,11 @@ def _discounted_value_sums(
     truncated = k < m
     in_truncated = truncated[group]
     complete_rows = np.flatnonzero(~in_truncated)
-    tau[complete_rows] = horizon * rng.random(complete_rows.shape[0])
+    if np.ndim(horizon):
+        horizon = np.asarray(horizon, dtype=np.float64)[group]
+        tau[complete_rows] = horizon[complete_rows] * rng.random(complete_rows.shape[0])
+    else:
+        tau[complete_rows] = horizon * rng.random(complete_rows.shape[0])
     cut = np.flatnonzero(truncated)
     if cut.size:
         k_cut = k[cut]
@@ -211,7 +216,9 @@ def _discounted_value_sums(
         offset = np.where(starts > 0, cum[starts - 1], 0.0)
         within = cum - offset[sub_group]
         spacing_total = within[starts + k_cut - 1] + rest
-        tau[np.flatnonzero(in_truncated)] = horizon * within / spacing_total[sub_group]
+        rows = np.flatnonzero(in_truncated)
+        scale = horizon[rows] if np.ndim(horizon) else horizon
+        tau[rows] = scale * within / spacing_total[sub_group]
     return np.bincount(group, weights=g * np.exp(-delta * tau), minlength=n_groups)
 
 
@@ -267,34 +274,26 @@ def simulate_customers(
     margin = check_positive_scalar("margin", margin, allow_zero=True)
     S = draws.n_draws
 
-    # 1. alive at T (closed form of the mixture weights; equal, and cheaper than betaln)
-    alive = rng.random((S, n)) < probability_alive(draws, x, t_x, T)
-
-    # 2. purchase rate, drawn on the whole grid (cheaper than gathering), 0 if dead; the
-    # draw's aggregate shock scales every customer's rate over the horizon
-    lam = rng.gamma(draws.r[:, None] + x) / (draws.alpha[:, None] + T)
-    if draws.has_shock:
-        lam *= draws.rate_multiplier[:, None]
-    lam[~alive] = 0.0
-
-    # 3. arrivals at every breakpoint (horizons and the CLTV horizon), capped by dropout
+    # 1-3. alive at T, purchase rate (scaled by the draw's aggregate shock), arrivals at
+    # every breakpoint (horizons and the CLTV horizon) and dropout: the purchase model's own
+    # predictive law (see its ``draw_future_paths``)
     breaks = np.unique(np.append(horizon_arr, h_cltv))
-    arrivals = np.empty((breaks.shape[0], S, n), dtype=np.int64)
-    previous = 0.0
-    for k, h_k in enumerate(breaks):
-        arrivals[k] = rng.poisson(lam * (h_k - previous))
-        if k:
-            arrivals[k] += arrivals[k - 1]
-        previous = h_k
-    del lam
-    cap = dropout_cap(rng, arrivals[-1], draws.a[:, None], draws.b[:, None] + x)
+    paths = draws.model.draw_future_paths(
+        draws.purchase,
+        x,
+        t_x,
+        T,
+        breaks,
+        rng,
+        draws.rate_multiplier if draws.has_shock else None,
+    )
     purchases = np.empty((horizon_arr.shape[0], S, n), dtype=COUNT_DTYPE)
     for k, h_k in enumerate(horizon_arr):
-        purchases[k] = np.minimum(arrivals[int(np.searchsorted(breaks, h_k))], cap)
+        purchases[k] = paths.counts[int(np.searchsorted(breaks, h_k))]
 
     # 4-5. value over the CLTV horizon
     j_cltv = int(np.searchsorted(breaks, h_cltv))
-    counts = np.minimum(arrivals[j_cltv], cap).reshape(-1)
+    counts = paths.counts[j_cltv].reshape(-1)
     buying = np.flatnonzero(counts)
     k_buy = counts[buying]
     s_buy, c_buy = np.divmod(buying, n)
@@ -308,19 +307,21 @@ def simulate_customers(
     if d == 0:
         sums = k_buy.astype(np.float64) if p_value is None else rng.gamma(k_buy * p_value)
     else:
+        # purchase times: first k of m ordered uniforms on (0, min(h, lifetime)]
+        window = h_cltv if paths.lifetime is None else np.minimum(h_cltv, paths.lifetime)
         sums = _discounted_value_sums(
             rng,
             k_buy,
-            arrivals[j_cltv].reshape(-1)[buying],
+            paths.arrivals[j_cltv].reshape(-1)[buying],
             p_value,
-            h_cltv,
+            window if paths.lifetime is None else window.reshape(-1)[buying],
             float(np.log1p(d)),
         )
     value = np.zeros((S, n), dtype=np.float64)
     value.reshape(-1)[buying] = margin * sums / nu
     return CustomerDraws(
         horizons=tuple(float(h) for h in horizon_arr),
-        alive=alive,
+        alive=paths.alive,
         purchases=purchases,
         value=value,
     )

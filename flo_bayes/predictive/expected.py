@@ -12,8 +12,9 @@ subset ("chunk") of customers: the result for a customer never depends on the ot
 
 Formulas
 --------
-BG/NBD (Fader, Hardie & Lee 2005; 2008 note on P(alive)); the math lives in
-:mod:`flo_bayes.models.bgnbd` and is called from here:
+The purchase model is the one the draws carry (``draws.model``: BG/NBD, MBG/NBD or
+Pareto/NBD); its math lives in its module of :mod:`flo_bayes.models` and is called from
+here. For the BG/NBD (Fader, Hardie & Lee 2005; 2008 note on P(alive)):
 
 * ``P(alive | x, t_x, T) = 1 / (1 + [x > 0] * a / (b + x - 1)
   * ((alpha + T) / (alpha + t_x))**(r + x))``
@@ -48,7 +49,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from flo_bayes.models.bgnbd import BGNBD
 from flo_bayes.predictive._validation import (
     check_history,
     check_positive_scalar,
@@ -79,7 +79,7 @@ def probability_alive(
 
     """
     x, t_x, T = check_history(x, t_x, T)
-    return BGNBD.probability_alive(draws.purchase_draws(), x, t_x, T)
+    return draws.model.probability_alive(draws.purchase, x, t_x, T)
 
 
 def unique_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -91,8 +91,8 @@ def unique_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 def alive_expectation_unique(
     draws: PopulationDraws, ux: np.ndarray, uT: np.ndarray, t: float
 ) -> np.ndarray:
-    """``E[N(T, T+t] | alive]`` on distinct pairs, shape ``(S, U)`` (FHL eq. 10 numerator)."""
-    return BGNBD.expected_purchases_alive(draws.purchase_draws(), ux, uT, t)
+    """``E[N(T, T+t] | alive]`` on distinct pairs, shape ``(S, U)`` (the draws' purchase model)."""
+    return draws.model.expected_purchases_alive(draws.purchase, ux, uT, t)
 
 
 def discounted_alive_expectation_unique(

@@ -16,8 +16,9 @@ from matplotlib.figure import Figure
 from flo_bayes.api import BACKTEST_FILES, Run, campaign_summary_path
 from flo_bayes.diagnostics import fit_checks, plots
 from flo_bayes.diagnostics.convergence import sampler_stats
+from flo_bayes.models.comparison import PICK_RULE
+from flo_bayes.models.registry import PURCHASE_MODELS
 from flo_bayes.predictive.population import (
-    BGNBD_PARAMETERS,
     GAMMA_GAMMA_PARAMETERS,
     PopulationDraws,
 )
@@ -43,8 +44,14 @@ CHECK_DRAWS = 100
 REJECTED_ROWS_SHOWN = 20
 # Largest x on the frequency-recency grid: the observed quantile of x at this level.
 GRID_X_QUANTILE = 0.99
-MODEL_LABELS = {"bgnbd": "BG/NBD", "gamma_gamma": "Gamma-Gamma"}
-MODEL_PARAMETERS = {"bgnbd": BGNBD_PARAMETERS, "gamma_gamma": GAMMA_GAMMA_PARAMETERS}
+MODEL_LABELS = {
+    **{name: model.label for name, model in PURCHASE_MODELS.items()},
+    "gamma_gamma": "Gamma-Gamma",
+}
+MODEL_PARAMETERS = {
+    **{name: model.parameters for name, model in PURCHASE_MODELS.items()},
+    "gamma_gamma": GAMMA_GAMMA_PARAMETERS,
+}
 
 
 @dataclass
@@ -96,9 +103,10 @@ class ReportContext:
     @cached_property
     def idata(self) -> dict[str, xr.DataTree]:
         """Both posteriors, keyed by model name."""
-        if self.run.purchases_only:  # a log without amounts: no Gamma-Gamma model
-            return {"bgnbd": self.run.bgnbd_idata}
-        return {"bgnbd": self.run.bgnbd_idata, "gamma_gamma": self.run.gamma_gamma_idata}
+        fits = {self.run.purchase_model_name: self.run.purchase_idata}
+        if not self.run.purchases_only:  # a log without amounts has no Gamma-Gamma model
+            fits["gamma_gamma"] = self.run.gamma_gamma_idata
+        return fits
 
     @cached_property
     def draws(self) -> PopulationDraws:
@@ -618,6 +626,22 @@ def sampler_table(context: ReportContext) -> str:
     )
 
 
+def model_comparison_part(context: ReportContext) -> str:
+    """PSIS-LOO table of ``[model] purchase = "compare"`` with the rule and the pick ("" if none)."""
+    path = context.run.folder.model_comparison
+    if not path.is_file():
+        return ""
+    frame = pl.read_csv(path)
+    picked = frame.filter(pl.col("picked"))["model"].to_list() if "picked" in frame else []
+    label = MODEL_LABELS.get(picked[0], picked[0]) if picked else "?"
+    return (
+        f"<h3>{esc('Purchase model comparison')}</h3><p>PSIS-LOO per customer (higher "
+        f"<code>elpd_loo</code> is better; Pareto-k above 0.7 marks an unreliable estimate). "
+        f"Rule: {esc(PICK_RULE)}. Predictions use the picked model, <strong>{esc(label)}</strong>."
+        "</p>" + table(frame, formats={"elpd_loo": ".1f", "se": ".1f", "p_loo": ".1f"})
+    )
+
+
 def diagnostics_section(context: ReportContext) -> str:
     """Gate verdict, per-parameter table, sampler statistics and prior-vs-posterior."""
     convergence = context.manifest.get("convergence") or {}
@@ -668,6 +692,7 @@ def diagnostics_section(context: ReportContext) -> str:
         [c for c in order if c in prior.columns] + [c for c in prior.columns if c not in order]
     )
     parts.append(table(prior, cell_class={"prior_dominates": dominated}))
+    parts.append(model_comparison_part(context))
     return section("diagnostics", context.t("h.diagnostics"), "".join(parts))
 
 
@@ -730,7 +755,7 @@ def plots_section(context: ReportContext) -> str:
                 "prior, not the data, sets the value.",
             )
         )
-        pair = [n for n in plots.CORRELATED_PARAMETERS[model] if n in names]
+        pair = [n for n in plots.CORRELATED_PARAMETERS.get(model, ()) if n in names]
         if len(pair) >= 2:
             parts.append(
                 embed(

@@ -41,10 +41,21 @@ class RunFolder:
         """Saved posteriors."""
         return self.path / "models"
 
+    def purchase_model_file(self, name: str) -> Path:
+        """Posterior of purchase model ``name``: ``models/<name>.nc`` (netCDF, arviz)."""
+        return self.models_dir / f"{name}.nc"
+
     @property
     def bgnbd_model(self) -> Path:
         """BG/NBD posterior (netCDF; opens with arviz and pymc-marketing's ``load``)."""
-        return self.models_dir / "bgnbd.nc"
+        return self.purchase_model_file("bgnbd")
+
+    def saved_purchase_model(self, names: tuple[str, ...]) -> str:
+        """Which of the purchase models ``names`` the run saved (the first found; else the first)."""
+        for name in names:
+            if self.purchase_model_file(name).is_file():
+                return name
+        return names[0]
 
     @property
     def gamma_gamma_model(self) -> Path:

@@ -1,7 +1,8 @@
-"""The fit stage: priors, NUTS fits of both models, saved posteriors and their diagnostics."""
+"""The fit stage: priors, NUTS fits of the purchase and Gamma-Gamma models, saved posteriors and their diagnostics."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +17,9 @@ from flo_bayes.diagnostics.convergence import (
 )
 from flo_bayes.diagnostics.priors_check import prior_posterior_table
 from flo_bayes.diagnostics.spend_checks import require_identifiable_spend
-from flo_bayes.errors import ConfigError
 from flo_bayes.io.writers import atomic_path, write_frame
 from flo_bayes.models.comparison import FittedPurchase, ModelComparison, compare_purchase_models
 from flo_bayes.models.fitting import (
-    BGNBD_PARAMETERS,
     GAMMA_GAMMA_PARAMETERS,
     FittedModels,
     fit_bgnbd,
@@ -28,8 +27,9 @@ from flo_bayes.models.fitting import (
     fit_purchase_model,
     gamma_gamma_data,
 )
-from flo_bayes.models.priors import bgnbd_priors, gamma_gamma_priors, purchase_priors
-from flo_bayes.models.registry import PURCHASE_MODELS
+from flo_bayes.models.priors import gamma_gamma_priors, purchase_priors
+from flo_bayes.models.protocol import PurchaseModel
+from flo_bayes.models.registry import PURCHASE_MODELS, purchase_model
 from flo_bayes.predictive.population import PopulationDraws
 from flo_bayes.runs import RunFolder
 
@@ -37,53 +37,72 @@ from flo_bayes.runs import RunFolder
 CUSTOMER_TABLE_GROUPS = ("fit_data", "observed_data")
 
 
-def fit_models(summary: pl.DataFrame, config: Config, *, with_spend: bool = True) -> FittedModels:
-    """Resolve the priors and fit both models with NUTS.
+def fit_models(
+    summary: pl.DataFrame,
+    config: Config,
+    purchase: PurchaseModel | None = None,
+    *,
+    with_spend: bool = True,
+) -> FittedModels:
+    """Resolve the priors and fit the purchase model and the Gamma-Gamma model with NUTS.
 
-    ``with_spend = False`` (a purchase-only log) fits the BG/NBD alone: ``gamma_gamma`` and
-    its priors are ``None``. Otherwise the spend data are checked first
+    ``purchase`` defaults to the configured ``[model] purchase`` model (BG/NBD for
+    ``"compare"``; :func:`fit_and_diagnose` fits the others and uses the picked one).
+    ``with_spend = False`` (a purchase-only log) fits the purchase model alone: ``gamma_gamma``
+    and its priors are ``None``. Otherwise the spend data are checked first
     (:func:`require_identifiable_spend`: constant amounts stop the run with advice).
     """
-    bg_priors = bgnbd_priors(config.priors.bgnbd, config.analysis.time_unit)
+    if purchase is None:
+        name = config.model.purchase
+        purchase = purchase_model("bgnbd" if name == "compare" else name)
+    priors = purchase_priors(purchase.name, config.priors, config.analysis.time_unit)
+    if with_spend:
+        require_identifiable_spend(summary)
+    if purchase.name == "bgnbd":
+        fitted = fit_bgnbd(summary, priors, config.sampler, config.seed)
+    else:
+        fitted = fit_purchase_model(purchase, summary, priors, config.sampler, config.seed)
     if not with_spend:
-        bgnbd = fit_bgnbd(summary, bg_priors, config.sampler, config.seed)
-        return FittedModels(bgnbd, None, bg_priors, None)
-    require_identifiable_spend(summary)
+        return FittedModels(fitted, None, priors, None, purchase)
     gg_input = gamma_gamma_data(summary)
     gg_priors = gamma_gamma_priors(config.priors.gamma_gamma, gg_input["monetary_value"].to_numpy())
-    bgnbd = fit_bgnbd(summary, bg_priors, config.sampler, config.seed)
     gamma_gamma = fit_gamma_gamma(summary, gg_priors, config.sampler, config.seed + 1)
-    return FittedModels(bgnbd, gamma_gamma, bg_priors, gg_priors)
+    return FittedModels(fitted, gamma_gamma, priors, gg_priors, purchase)
 
 
 def compare_purchase_models_stage(
-    summary: pl.DataFrame, config: Config, folder: RunFolder, bgnbd_model=None
-) -> ModelComparison:
+    summary: pl.DataFrame, config: Config, folder: RunFolder, fitted: FittedModels | None = None
+) -> tuple[ModelComparison, dict]:
     """``[model] purchase = "compare"``: fit every purchase model, PSIS-LOO, write the table.
 
-    The BG/NBD fit of the run is reused when given. Writes
+    The purchase fit in ``fitted`` is reused for its model. Writes
     ``diagnostics/model_comparison.csv`` (see :class:`ModelComparison` for the columns) and
-    returns the comparison with its pick; prediction still uses the BG/NBD.
+    returns the comparison with its pick and every model's fit by name.
     """
-    fits = []
+    fits = {}
     for name, model in PURCHASE_MODELS.items():
-        if name == "bgnbd" and bgnbd_model is not None:
-            fitted = bgnbd_model
+        if fitted is not None and fitted.purchase_model.name == name:
+            fits[name] = fitted.purchase
         else:
             priors = purchase_priors(name, config.priors, config.analysis.time_unit)
-            fitted = fit_purchase_model(model, summary, priors, config.sampler, config.seed)
-        fits.append(FittedPurchase(model, fitted.fit_result))
+            fits[name] = fit_purchase_model(model, summary, priors, config.sampler, config.seed)
     x, t_x, T = (summary[c].to_numpy().astype(np.float64) for c in ("x", "t_x", "T"))
-    comparison = compare_purchase_models(fits, x, t_x, T)
+    comparison = compare_purchase_models(
+        [FittedPurchase(PURCHASE_MODELS[name], fit.fit_result) for name, fit in fits.items()],
+        x,
+        t_x,
+        T,
+    )
     write_frame(comparison.table, folder.model_comparison)
-    return comparison
+    return comparison, fits
 
 
 def diagnose(fitted: FittedModels, config: Config) -> tuple[pl.DataFrame, pl.DataFrame, GateResult]:
     """Posterior summary, prior-vs-posterior table and convergence gate of both fits."""
-    tables = [posterior_summary("bgnbd", fitted.bgnbd.fit_result, BGNBD_PARAMETERS)]
-    stats = {"bgnbd": sampler_stats(fitted.bgnbd.idata)}
-    priors = {"bgnbd": fitted.bgnbd_priors}
+    name = fitted.purchase_model.name
+    tables = [posterior_summary(name, fitted.purchase.fit_result, fitted.purchase_model.parameters)]
+    stats = {name: sampler_stats(fitted.purchase.idata)}
+    priors = {name: fitted.purchase_priors}
     if fitted.gamma_gamma is not None:  # None: purchase-only run
         tables.append(
             posterior_summary("gamma_gamma", fitted.gamma_gamma.fit_result, GAMMA_GAMMA_PARAMETERS)
@@ -129,16 +148,21 @@ def fit_and_diagnose(
         The fitted models, the convergence gate and the prior-vs-posterior table.
 
     """
-    if config.model.purchase in ("mbgnbd", "pnbd"):
-        # The scoring, shock and campaign stages still read BG/NBD draws (PopulationDraws).
-        raise ConfigError(
-            f'[model] purchase = "{config.model.purchase}" is not yet carried through '
-            'prediction; use "bgnbd", or "compare" to fit and compare all three models'
-        )
     fitted = fit_models(summary, config, with_spend=with_spend)
     if config.model.purchase == "compare":
-        compare_purchase_models_stage(summary, config, folder, fitted.bgnbd)
-    save_model(fitted.bgnbd, folder.bgnbd_model, keep_fit_data=config.output.save_fit_data)
+        comparison, fits = compare_purchase_models_stage(summary, config, folder, fitted)
+        picked = PURCHASE_MODELS[comparison.picked]
+        fitted = replace(
+            fitted,
+            purchase=fits[picked.name],
+            purchase_priors=purchase_priors(picked.name, config.priors, config.analysis.time_unit),
+            purchase_model=picked,
+        )
+    save_model(
+        fitted.purchase,
+        folder.purchase_model_file(fitted.purchase_model.name),
+        keep_fit_data=config.output.save_fit_data,
+    )
     if fitted.gamma_gamma is not None:
         save_model(
             fitted.gamma_gamma, folder.gamma_gamma_model, keep_fit_data=config.output.save_fit_data
@@ -150,20 +174,22 @@ def fit_and_diagnose(
 
 
 def population_draws(fitted: FittedModels, config: Config) -> PopulationDraws:
-    """Paired posterior draws of both models, thinned to ``prediction.max_draws``.
+    """Paired posterior draws of the purchase and Gamma-Gamma models, thinned to ``prediction.max_draws``.
 
-    A purchase-only fit (no Gamma-Gamma) gives BG/NBD draws with each purchase worth
+    A purchase-only fit (no Gamma-Gamma) gives purchase-model draws with each purchase worth
     ``[data.transactions] value_per_purchase``.
     """
     if fitted.gamma_gamma is None:
         return PopulationDraws.purchases_only(
-            fitted.bgnbd.fit_result,
+            fitted.purchase.fit_result,
             config.data.transactions.value_per_purchase,
+            model=fitted.purchase_model,
             max_draws=config.prediction.max_draws,
         )
     return PopulationDraws.from_posteriors(
-        fitted.bgnbd.fit_result,
+        fitted.purchase.fit_result,
         fitted.gamma_gamma.fit_result,
+        model=fitted.purchase_model,
         max_draws=config.prediction.max_draws,
         seed=config.seed,
     )

@@ -1,7 +1,7 @@
 """The aggregate-shock step of a run: decide, estimate and apply the shared rate shock.
 
 The statistics live in :mod:`flo_bayes.predictive.aggregate_shock`; this module maps the run
-config onto them, reads the BG/NBD posterior means, writes the block table and adds the
+config onto them, reads the purchase model's posterior means, writes the block table and adds the
 multipliers to the population draws.
 """
 
@@ -20,7 +20,7 @@ from flo_bayes.predictive.aggregate_shock import (
     ShockSettings,
     estimate_aggregate_shock,
 )
-from flo_bayes.predictive.population import BGNBD_PARAMETERS, PopulationDraws
+from flo_bayes.predictive.population import PopulationDraws
 from flo_bayes.units import days_per_unit
 
 if TYPE_CHECKING:  # fitting imports pymc-marketing; the stage only reads the fitted models
@@ -57,7 +57,7 @@ def aggregate_shock_for_run(
     Parameters
     ----------
     fitted : FittedModels
-        Fitted models (the BG/NBD posterior means enter the estimate).
+        Fitted models (the purchase model's posterior means enter the estimate).
     config : Config
         Run configuration (``[prediction.aggregate_shock]``, time unit, seed).
     occasions : polars.DataFrame or None
@@ -78,8 +78,8 @@ def aggregate_shock_for_run(
         return AggregateShock.fixed(settings.sd)
     if occasions is None:
         return AggregateShock.none("not_estimated", SUMMARY_INPUT_REASON)
-    posterior = fitted.bgnbd.fit_result
-    theta = {name: float(posterior[name].mean()) for name in BGNBD_PARAMETERS}
+    posterior = fitted.purchase.fit_result
+    theta = {name: float(posterior[name].mean()) for name in fitted.purchase_model.parameters}
     return estimate_aggregate_shock(
         occasions,
         analysis_date,
@@ -87,6 +87,7 @@ def aggregate_shock_for_run(
         days_per_unit(config.analysis.time_unit),
         settings,
         seed=config.seed,
+        model=fitted.purchase_model,
     )
 
 

@@ -196,12 +196,8 @@ def test_model_config_key():
     from pydantic import ValidationError
 
     from flo_bayes.config import Config
-    from flo_bayes.errors import ConfigError
-    from flo_bayes.workflow.fit import fit_and_diagnose
 
     assert Config().model.purchase == "bgnbd"
     assert Config(model={"purchase": "compare"}).model.purchase == "compare"
     with pytest.raises(ValidationError):
         Config(model={"purchase": "bgbb"})
-    with pytest.raises(ConfigError, match="not yet carried through prediction"):
-        fit_and_diagnose(None, Config(model={"purchase": "pnbd"}), None)
