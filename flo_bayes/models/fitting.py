@@ -19,6 +19,7 @@ from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
 from flo_bayes.models.fast_gamma_gamma import FastGammaGammaModel
 from flo_bayes.models.priors import ResolvedPrior
 from flo_bayes.models.protocol import PurchaseModel
+from flo_bayes.models.selection import SelectionAwareBetaGeoModel, WindowSelection
 
 BGNBD_PARAMETERS = BGNBD.parameters  # ("r", "alpha", "a", "b"), owned by models.bgnbd
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
@@ -90,9 +91,13 @@ def _fit(model, data: pd.DataFrame, settings: SamplerSettings, seed: int):
 
 
 def fit_bgnbd(
-    summary: pl.DataFrame, priors: dict[str, ResolvedPrior], settings: SamplerSettings, seed: int
+    summary: pl.DataFrame,
+    priors: dict[str, ResolvedPrior],
+    settings: SamplerSettings,
+    seed: int,
+    selection: WindowSelection | None = None,
 ) -> BetaGeoModel:
-    """Fit the BG/NBD model.
+    """Fit the BG/NBD model, conditioned on an extract's selection rule when one is given.
 
     Parameters
     ----------
@@ -104,6 +109,10 @@ def fit_bgnbd(
         NUTS settings.
     seed : int
         Sampler seed.
+    selection : WindowSelection, optional
+        How the customers were selected: the fit is a
+        :class:`~flo_bayes.models.selection.SelectionAwareBetaGeoModel` (always the grouped
+        likelihood, whatever ``settings.likelihood``).
 
     Returns
     -------
@@ -111,8 +120,16 @@ def fit_bgnbd(
         The fitted model.
 
     """
+    model_config = {name: prior.to_pymc() for name, prior in priors.items()}
+    if selection is not None:
+        model = SelectionAwareBetaGeoModel(
+            model_config=model_config,
+            window=selection.window,
+            min_purchase_occasions=selection.min_purchase_occasions,
+        )
+        return _fit(model, bgnbd_data(summary), settings, seed)
     model_class = FastBetaGeoModel if settings.likelihood == "grouped" else BetaGeoModel
-    model = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
+    model = model_class(model_config=model_config)
     return _fit(model, bgnbd_data(summary), settings, seed)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ from flo_bayes.models.fitting import (
 )
 from flo_bayes.models.priors import bgnbd_priors, gamma_gamma_priors, purchase_priors
 from flo_bayes.models.registry import PURCHASE_MODELS
+from flo_bayes.models.selection import WindowSelection
+from flo_bayes.models.selection_simulation import window_length
 from flo_bayes.predictive.population import PopulationDraws
 from flo_bayes.runs import RunFolder
 
@@ -36,12 +39,51 @@ from flo_bayes.runs import RunFolder
 CUSTOMER_TABLE_GROUPS = ("fit_data", "observed_data")
 
 
-def fit_models(summary: pl.DataFrame, config: Config) -> FittedModels:
-    """Resolve the priors and fit both models with NUTS."""
+def window_selection(config: Config, analysis_date: date | None) -> WindowSelection | None:
+    """The extract's selection rule (``[data.selection]``) in model time; ``None`` when unset.
+
+    Raises
+    ------
+    ConfigError
+        When a rule is set but cannot be conditioned on: no analysis date, a window start on
+        or after it, or a purchase model without a selection-aware likelihood.
+
+    """
+    rule = config.data.selection
+    if rule is None:
+        return None
+    if config.model.purchase in ("pnbd", "compare"):
+        raise ConfigError(
+            f'[model] purchase = "{config.model.purchase}" with [data.selection]: the '
+            "selection-aware Pareto/NBD is not supported (its selection term is a 2-D "
+            'integral); use purchase = "bgnbd", or remove [data.selection] to fit a cohort'
+        )
+    if analysis_date is None:
+        raise ValueError("an analysis date is needed to condition on [data.selection]")
+    start = rule.last_purchase_on_or_after
+    if start >= analysis_date:
+        raise ConfigError(
+            f"[data.selection] last_purchase_on_or_after = {start} is not before the analysis "
+            f"date {analysis_date}; set a window start inside the observation period"
+        )
+    window = window_length(start, analysis_date, config.analysis.time_unit)
+    return WindowSelection(window, rule.min_purchase_occasions)
+
+
+def fit_models(
+    summary: pl.DataFrame, config: Config, analysis_date: date | None = None
+) -> FittedModels:
+    """Resolve the priors and fit both models with NUTS.
+
+    With ``[data.selection]`` the BG/NBD is conditioned on the extract's rule (window from
+    the rule's start to ``analysis_date``, see :func:`window_selection`); the Gamma-Gamma is
+    not (spend is independent of the purchase process that drew the extract).
+    """
+    selection = window_selection(config, analysis_date)
     bg_priors = bgnbd_priors(config.priors.bgnbd, config.analysis.time_unit)
     gg_input = gamma_gamma_data(summary)
     gg_priors = gamma_gamma_priors(config.priors.gamma_gamma, gg_input["monetary_value"].to_numpy())
-    bgnbd = fit_bgnbd(summary, bg_priors, config.sampler, config.seed)
+    bgnbd = fit_bgnbd(summary, bg_priors, config.sampler, config.seed, selection)
     gamma_gamma = fit_gamma_gamma(summary, gg_priors, config.sampler, config.seed + 1)
     return FittedModels(bgnbd, gamma_gamma, bg_priors, gg_priors)
 
@@ -108,9 +150,11 @@ def save_model(model, path: Path, *, keep_fit_data: bool) -> None:
 
 
 def fit_and_diagnose(
-    summary: pl.DataFrame, config: Config, folder: RunFolder
+    summary: pl.DataFrame, config: Config, folder: RunFolder, analysis_date: date | None = None
 ) -> tuple[FittedModels, GateResult, pl.DataFrame]:
     """Fit both models, save their posteriors and write the diagnostics tables.
+
+    ``analysis_date`` is needed with ``[data.selection]`` (see :func:`fit_models`).
 
     Returns
     -------
@@ -124,7 +168,7 @@ def fit_and_diagnose(
             f'[model] purchase = "{config.model.purchase}" is not yet carried through '
             'prediction; use "bgnbd", or "compare" to fit and compare all three models'
         )
-    fitted = fit_models(summary, config)
+    fitted = fit_models(summary, config, analysis_date)
     if config.model.purchase == "compare":
         compare_purchase_models_stage(summary, config, folder, fitted.bgnbd)
     save_model(fitted.bgnbd, folder.bgnbd_model, keep_fit_data=config.output.save_fit_data)

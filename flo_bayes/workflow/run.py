@@ -15,6 +15,7 @@ from flo_bayes.diagnostics.convergence import GateResult
 from flo_bayes.diagnostics.data_warnings import data_warnings
 from flo_bayes.io.load import PreparedInput
 from flo_bayes.io.model_data import require_model_data
+from flo_bayes.io.selection_rule import rule_text
 from flo_bayes.progress import ConsoleProgress
 from flo_bayes.runs import Manifest, RunFolder
 from flo_bayes.workflow.fit import fit_and_diagnose, population_draws
@@ -84,6 +85,7 @@ def run_pipeline(
         require_model_data(prepared.summary, input_path)
     _report_rows(progress, prepared)
     summary, analysis_date = prepared.summary, prepared.analysis_date
+    selection_rule = rule_text(config.data.selection) if config.data.selection else None
     # Only a transaction log's rows are needed later (the aggregate shock's occasions); any
     # other loaded rows (raw text included) would stay in memory to the end of the run,
     # under every larger allocation that follows.
@@ -95,7 +97,7 @@ def run_pipeline(
         del summary
 
     with progress.stage("fit BG/NBD and Gamma-Gamma (NUTS)"), manifest.stage("fit"):
-        fitted, gate, prior_check = fit_and_diagnose(segmented, config, folder)
+        fitted, gate, prior_check = fit_and_diagnose(segmented, config, folder, analysis_date)
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
         shock = aggregate_shock_for_run(fitted, config, occasions, analysis_date)
         del occasions
@@ -112,7 +114,7 @@ def run_pipeline(
         customers, cltv_draws = score_and_export(segmented, draws, config, folder, gate)
         manifest.update(
             target_lists=export_target_lists(customers, config.segmentation, folder),
-            warnings=data_warnings(customers, prior_check) + shock_warnings(shock),
+            warnings=data_warnings(customers, prior_check, selection_rule) + shock_warnings(shock),
         )
 
     with progress.stage("campaign plan (risk-aware, under budget)"), manifest.stage("plan"):

@@ -1,0 +1,71 @@
+"""Cut the input to the customers an extract's selection rule keeps (``[data.selection]``).
+
+A transaction log usually holds the whole cohort; the rule then draws the extract the fit
+conditions on. A file that already is the extract (FLO's) passes unchanged, and any customer
+in it that the rule would not have kept is reported the same way. Either way every row of a
+dropped customer goes to the rejected rows with reason ``outside_selection_rule``, so the row
+accounting still holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+
+from flo_bayes.config import SelectionRule
+from flo_bayes.io.rejections import RowCheck, apply_checks
+from flo_bayes.models.selection_simulation import apply_window_rule
+
+OUTSIDE_SELECTION_RULE = "outside_selection_rule"
+
+
+def rule_text(rule: SelectionRule) -> str:
+    """The rule in words, for the manifest, the report and messages."""
+    return (
+        f">= {rule.min_purchase_occasions} purchase occasion(s), last purchase on or after "
+        f"{rule.last_purchase_on_or_after}"
+    )
+
+
+def apply_selection_rule(loaded, summary: pl.DataFrame, rule: SelectionRule):
+    """Keep the customers ``rule`` keeps; reject every input row of the others.
+
+    Parameters
+    ----------
+    loaded : flo_bayes.io.inputs.LoadedInput
+        The validated rows, already cut at the analysis date (``customer_id`` column).
+    summary : polars.DataFrame
+        Their customer summary (``customer_id``, ``n_orders``, ``last_purchase``).
+    rule : SelectionRule
+        ``[data.selection]``.
+
+    Returns
+    -------
+    tuple
+        The loaded input with the dropped customers' rows moved to ``rejected`` and the
+        summary of the kept customers (input order).
+
+    """
+    kept = apply_window_rule(
+        summary,
+        window_start=rule.last_purchase_on_or_after,
+        min_purchase_occasions=rule.min_purchase_occasions,
+    )
+    if kept.height == summary.height:
+        return loaded, summary
+    kept_ids = kept["customer_id"].implode()
+    frame, dropped = apply_checks(
+        loaded.frame,
+        [
+            RowCheck(
+                ~pl.col("customer_id").is_in(kept_ids),
+                OUTSIDE_SELECTION_RULE,
+                "customer_id",
+                f"customer outside [data.selection] ({rule_text(rule)}); left out of "
+                "the extract the fit conditions on",
+            )
+        ],
+    )
+    rejected = pl.concat([loaded.rejected, dropped]).sort("line_number")
+    return replace(loaded, frame=frame, rejected=rejected), kept
