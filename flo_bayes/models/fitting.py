@@ -19,7 +19,17 @@ from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
 from flo_bayes.models.fast_gamma_gamma import FastGammaGammaModel
 from flo_bayes.models.priors import ResolvedPrior
 from flo_bayes.models.protocol import PurchaseModel
-from flo_bayes.models.selection import SelectionAwareBetaGeoModel, WindowSelection
+from flo_bayes.models.selection import (
+    SelectionAwareBetaGeoModel,
+    SelectionAwareModifiedBetaGeoModel,
+    WindowSelection,
+)
+
+# Purchase models with a selection-aware likelihood (``[data.selection]``).
+SELECTION_AWARE_CLASSES = {
+    "bgnbd": SelectionAwareBetaGeoModel,
+    "mbgnbd": SelectionAwareModifiedBetaGeoModel,
+}
 
 BGNBD_PARAMETERS = BGNBD.parameters  # ("r", "alpha", "a", "b"), owned by models.bgnbd
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
@@ -122,7 +132,7 @@ def fit_bgnbd(
     """
     model_config = {name: prior.to_pymc() for name, prior in priors.items()}
     if selection is not None:
-        model = SelectionAwareBetaGeoModel(
+        model = SELECTION_AWARE_CLASSES["bgnbd"](
             model_config=model_config,
             window=selection.window,
             min_purchase_occasions=selection.min_purchase_occasions,
@@ -139,6 +149,7 @@ def fit_purchase_model(
     priors: dict[str, ResolvedPrior],
     settings: SamplerSettings,
     seed: int,
+    selection: WindowSelection | None = None,
 ):
     """Fit purchase model ``model`` (BG/NBD, MBG/NBD or Pareto/NBD) with NUTS.
 
@@ -154,15 +165,33 @@ def fit_purchase_model(
         NUTS settings (``likelihood = "grouped"`` uses the model's grouped likelihood).
     seed : int
         Sampler seed.
+    selection : WindowSelection, optional
+        Condition on an extract's selection rule (BG/NBD and MBG/NBD only, see
+        :data:`SELECTION_AWARE_CLASSES`; always the grouped likelihood).
 
     Returns
     -------
     pymc_marketing.clv.CLVModel
         The fitted pymc-marketing model (grouped subclass or library class).
 
+    Raises
+    ------
+    ValueError
+        With a selection rule for a model that has no selection-aware likelihood.
+
     """
+    model_config = {name: prior.to_pymc() for name, prior in priors.items()}
+    if selection is not None:
+        if model.name not in SELECTION_AWARE_CLASSES:
+            raise ValueError(f"no selection-aware likelihood for {model.label}")
+        fitted = SELECTION_AWARE_CLASSES[model.name](
+            model_config=model_config,
+            window=selection.window,
+            min_purchase_occasions=selection.min_purchase_occasions,
+        )
+        return _fit(fitted, bgnbd_data(summary), settings, seed)
     model_class = model.model_class(settings.likelihood == "grouped")
-    fitted = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
+    fitted = model_class(model_config=model_config)
     if model.name == "pnbd":
         # ParetoNBDModel.fit defaults to MAP; "mcmc" also installs its hyp2f1-gradient rewrite.
         with warnings.catch_warnings():
