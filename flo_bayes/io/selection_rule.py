@@ -10,12 +10,12 @@ accounting still holds.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import polars as pl
 
 from flo_bayes.config import SelectionRule
 from flo_bayes.io.rejections import RowCheck, apply_checks
-from flo_bayes.models.selection_simulation import apply_window_rule
 
 OUTSIDE_SELECTION_RULE = "outside_selection_rule"
 
@@ -26,6 +26,32 @@ def rule_text(rule: SelectionRule) -> str:
         f">= {rule.min_purchase_occasions} purchase occasion(s), last purchase on or after "
         f"{rule.last_purchase_on_or_after}"
     )
+
+
+def apply_window_rule(
+    summary: pl.DataFrame, *, window_start: date | None, min_purchase_occasions: int = 2
+) -> pl.DataFrame:
+    """Keep the customers an activity-window extract keeps.
+
+    Parameters
+    ----------
+    summary : polars.DataFrame
+        Customer summary with ``last_purchase`` and ``n_orders``.
+    window_start : datetime.date or None
+        Earliest qualifying last-purchase date; ``None``: no window.
+    min_purchase_occasions : int
+        Minimum number of purchase occasions.
+
+    Returns
+    -------
+    polars.DataFrame
+        The kept rows, in input order.
+
+    """
+    keep = pl.col("n_orders") >= min_purchase_occasions
+    if window_start is not None:
+        keep &= pl.col("last_purchase") >= window_start
+    return summary.filter(keep)
 
 
 def apply_selection_rule(loaded, summary: pl.DataFrame, rule: SelectionRule):
