@@ -38,6 +38,7 @@ from flo_bayes.config.schema import (
     PredictionSettings,
     PriorSettings,
     SamplerSettings,
+    SelectionRule,
     TransactionLayout,
 )
 from flo_bayes.config.segmentation import SegmentationConfig
@@ -66,6 +67,7 @@ __all__ = [
     "RunOverrides",
     "SamplerSettings",
     "SegmentationConfig",
+    "SelectionRule",
     "TransactionLayout",
     "apply_overrides",
     "classic_flo_campaigns",

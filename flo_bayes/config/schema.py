@@ -79,6 +79,34 @@ class TransactionLayout(Section):
         return self
 
 
+class SelectionRule(Section):
+    """How an extract was drawn (``[data.selection]``): the fit conditions on this rule.
+
+    A customer is in the extract iff they have at least ``min_purchase_occasions`` purchase
+    occasions and their last purchase is on or after ``last_purchase_on_or_after`` (the window
+    start). Customers of the input that break the rule are moved to the rejected rows (reason
+    ``outside_selection_rule``), so a full transaction log is cut to the extract it describes.
+    """
+
+    last_purchase_on_or_after: date = Field(
+        description="Window start: the earliest last-purchase date the extract keeps."
+    )
+    min_purchase_occasions: int = Field(
+        2, description="Minimum number of purchase occasions of a kept customer: 1 or 2."
+    )
+
+    @field_validator("min_purchase_occasions")
+    @classmethod
+    def _one_or_two(cls, value: int) -> int:
+        if value not in (1, 2):
+            raise ValueError(
+                f"min_purchase_occasions = {value} is not supported: the selection-aware "
+                "likelihood handles extracts that keep customers with at least 1 or 2 "
+                "purchase occasions; use 1 or 2"
+            )
+        return value
+
+
 class DataSettings(Section):
     """Which input to read and how."""
 
@@ -89,6 +117,10 @@ class DataSettings(Section):
     simulated_customers: Annotated[int, Field(ge=50, le=5_000_000)] = 2000
     simulated_seed: int = 7
     transactions: TransactionLayout = TransactionLayout()
+    selection: SelectionRule | None = Field(
+        None,
+        description="The extract's selection rule; absent: the input is a full cohort.",
+    )
 
 
 class AnalysisSettings(Section):
@@ -281,6 +313,18 @@ class Config(Section):
     campaigns: CampaignsConfig = Field(default_factory=CampaignsConfig)
     output: OutputSettings = OutputSettings()
     report: ReportConfig = ReportConfig()
+
+    @model_validator(mode="after")
+    def _window_before_analysis_date(self) -> Config:
+        selection, fixed = self.data.selection, self.analysis.analysis_date
+        if selection is not None and fixed is not None:
+            if selection.last_purchase_on_or_after >= fixed:
+                raise ValueError(
+                    f"data.selection.last_purchase_on_or_after = "
+                    f"{selection.last_purchase_on_or_after} must lie before "
+                    f"analysis.analysis_date = {fixed}"
+                )
+        return self
 
     @field_validator("campaigns", mode="before")
     @classmethod

@@ -17,7 +17,9 @@ MIN_CUSTOMERS_FOR_SELECTION_CHECK = 100
 MONETARY_OUTLIER_FACTOR = 20.0
 
 
-def data_warnings(customers: pl.DataFrame, prior_check: pl.DataFrame) -> list[dict]:
+def data_warnings(
+    customers: pl.DataFrame, prior_check: pl.DataFrame, selection_rule: str | None = None
+) -> list[dict]:
     """Collect the warnings that apply to a fitted run.
 
     Parameters
@@ -26,6 +28,10 @@ def data_warnings(customers: pl.DataFrame, prior_check: pl.DataFrame) -> list[di
         Exported customer table (``p_alive``, ``x``, ``t_x``, ``T``, ``gg_mean`` ...).
     prior_check : polars.DataFrame
         Prior-vs-posterior table (``prior_dominates`` flag per parameter).
+    selection_rule : str, optional
+        The ``[data.selection]`` rule the BG/NBD fit conditioned on, in words. ``p_alive``
+        then comes from that corrected posterior, so ``dropout_weakly_identified`` judges the
+        corrected fit; ``no_single_purchase_customers`` says the rule is accounted for.
 
     Returns
     -------
@@ -38,13 +44,19 @@ def data_warnings(customers: pl.DataFrame, prior_check: pl.DataFrame) -> list[di
     if "p_alive" in customers.columns and n:
         share = float((customers["p_alive"] > P_ALIVE_NEAR_ONE).mean())
         if share > P_ALIVE_NEAR_ONE_SHARE:
+            context = (
+                f" even with the fit conditioned on the selection rule ({selection_rule})"
+                if selection_rule
+                else " (e.g. a file of recently active customers only: if it is an extract, "
+                "set [data.selection] so the fit conditions on how it was drawn)"
+            )
             found.append(
                 {
                     "code": "dropout_weakly_identified",
                     "message": f"{share:.0%} of customers have P(alive) > {P_ALIVE_NEAR_ONE}: "
-                    "the data hold little evidence of dropout (e.g. a file of recently active "
-                    "customers only), so the dropout parameters a, b rest largely on the prior "
-                    "and P(alive) is near 1 almost everywhere. Treat long-horizon CLTV with care.",
+                    f"the data hold little evidence of dropout{context}, so the dropout "
+                    "parameters a, b rest largely on the prior and P(alive) is near 1 almost "
+                    "everywhere. Treat long-horizon CLTV with care.",
                 }
             )
     dominated = prior_check.filter(pl.col("prior_dominates"))
@@ -73,15 +85,22 @@ def data_warnings(customers: pl.DataFrame, prior_check: pl.DataFrame) -> list[di
                 }
             )
     if n > MIN_CUSTOMERS_FOR_SELECTION_CHECK and int((customers["x"] == 0).sum()) == 0:
-        found.append(
-            {
-                "code": "no_single_purchase_customers",
-                "message": "no customer has a single purchase (x = 0): the file looks selected on "
-                "repeat buyers (FLO's holds customers with orders in both channels). The "
-                "models assume an unselected cohort, so they expect one-time buyers the file "
-                "cannot contain; population-level figures describe that assumed cohort.",
-            }
-        )
+        if selection_rule:
+            message = (
+                "no customer has a single purchase (x = 0): the file is an extract, and the "
+                f"BG/NBD fit conditions on its selection rule ({selection_rule}) as set in "
+                "[data.selection], so its parameters describe the cohort the extract was "
+                "drawn from. Selection on anything else (e.g. FLO's orders in both channels) "
+                "is not modelled."
+            )
+        else:
+            message = (
+                "no customer has a single purchase (x = 0): the file looks selected on repeat "
+                "buyers (FLO's holds customers with orders in both channels). The models "
+                "assume an unselected cohort, so they expect one-time buyers the file cannot "
+                "contain; if you know how the extract was drawn, set [data.selection]."
+            )
+        found.append({"code": "no_single_purchase_customers", "message": message})
     t_zero = int((customers["T"] == 0).sum())
     if t_zero:
         found.append(

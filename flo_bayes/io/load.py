@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from flo_bayes.config import Config
+from flo_bayes.errors import DataError
 from flo_bayes.io.flo_loader import load_flo
 from flo_bayes.io.inputs import (
     LoadedInput,
@@ -16,6 +17,7 @@ from flo_bayes.io.inputs import (
     require_usable_rows,
     resolve_analysis_date,
 )
+from flo_bayes.io.selection_rule import apply_selection_rule, rule_text
 from flo_bayes.io.transaction_loader import load_transactions
 from flo_bayes.summary import build_flo_summary, build_transaction_summary
 
@@ -66,7 +68,9 @@ def prepare_loaded(loaded: LoadedInput, config: Config) -> PreparedInput:
     Raises
     ------
     DataError
-        When no row is usable, or none is dated on or before the analysis date.
+        When no row is usable, or none is dated on or before the analysis date, or no
+        customer meets ``[data.selection]`` (whose rule cuts the input, see
+        :mod:`flo_bayes.io.selection_rule`).
 
     """
     require_usable_rows(loaded)
@@ -84,4 +88,12 @@ def prepare_loaded(loaded: LoadedInput, config: Config) -> PreparedInput:
             purchases_only=loaded.purchases_only,
         )
     summary = summary.collect()
+    if config.data.selection is not None:
+        loaded, summary = apply_selection_rule(loaded, summary, config.data.selection)
+        if summary.is_empty():
+            raise DataError(
+                f"no customer meets [data.selection] ({rule_text(config.data.selection)}) on "
+                f"the analysis date {analysis_date}; check the window start",
+                path=loaded.path,
+            )
     return PreparedInput(loaded=loaded, analysis_date=analysis_date, summary=summary)

@@ -32,6 +32,17 @@ from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
 from flo_bayes.models.fast_gamma_gamma import FastGammaGammaModel
 from flo_bayes.models.priors import ResolvedPrior
 from flo_bayes.models.protocol import PurchaseModel
+from flo_bayes.models.selection import (
+    SelectionAwareBetaGeoModel,
+    SelectionAwareModifiedBetaGeoModel,
+    WindowSelection,
+)
+
+# Purchase models with a selection-aware likelihood (``[data.selection]``).
+SELECTION_AWARE_CLASSES = {
+    "bgnbd": SelectionAwareBetaGeoModel,
+    "mbgnbd": SelectionAwareModifiedBetaGeoModel,
+}
 
 BGNBD_PARAMETERS = BGNBD.parameters  # ("r", "alpha", "a", "b"), owned by models.bgnbd
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
@@ -151,9 +162,13 @@ def _fit(model, data: pd.DataFrame, settings: SamplerSettings, seed: int, **fit_
 
 
 def fit_bgnbd(
-    summary: pl.DataFrame, priors: dict[str, ResolvedPrior], settings: SamplerSettings, seed: int
+    summary: pl.DataFrame,
+    priors: dict[str, ResolvedPrior],
+    settings: SamplerSettings,
+    seed: int,
+    selection: WindowSelection | None = None,
 ) -> BetaGeoModel:
-    """Fit the BG/NBD model.
+    """Fit the BG/NBD model, conditioned on an extract's selection rule when one is given.
 
     Parameters
     ----------
@@ -165,6 +180,10 @@ def fit_bgnbd(
         NUTS settings.
     seed : int
         Sampler seed.
+    selection : WindowSelection, optional
+        How the customers were selected: the fit is a
+        :class:`~flo_bayes.models.selection.SelectionAwareBetaGeoModel` (always the grouped
+        likelihood, whatever ``settings.likelihood``).
 
     Returns
     -------
@@ -172,8 +191,17 @@ def fit_bgnbd(
         The fitted model.
 
     """
+    model_config = {name: prior.to_pymc() for name, prior in priors.items()}
+    if selection is not None:
+        # The compiled posterior has no selection term: the grouped class with it is fitted.
+        model = SELECTION_AWARE_CLASSES["bgnbd"](
+            model_config=model_config,
+            window=selection.window,
+            min_purchase_occasions=selection.min_purchase_occasions,
+        )
+        return _fit(model, bgnbd_data(summary), settings, seed)
     model_class = _BGNBD_CLASSES[settings.likelihood]
-    model = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
+    model = model_class(model_config=model_config)
     return _fit(model, bgnbd_data(summary), settings, seed)
 
 
@@ -183,6 +211,7 @@ def fit_purchase_model(
     priors: dict[str, ResolvedPrior],
     settings: SamplerSettings,
     seed: int,
+    selection: WindowSelection | None = None,
 ):
     """Fit purchase model ``model`` (BG/NBD, MBG/NBD or Pareto/NBD) with NUTS.
 
@@ -199,18 +228,36 @@ def fit_purchase_model(
         ``"compiled"`` the compiled posterior for BG/NBD, the grouped likelihood otherwise).
     seed : int
         Sampler seed.
+    selection : WindowSelection, optional
+        Condition on an extract's selection rule (BG/NBD and MBG/NBD only, see
+        :data:`SELECTION_AWARE_CLASSES`; always the grouped likelihood).
 
     Returns
     -------
     pymc_marketing.clv.CLVModel
         The fitted pymc-marketing model (grouped subclass or library class).
 
+    Raises
+    ------
+    ValueError
+        With a selection rule for a model that has no selection-aware likelihood.
+
     """
+    model_config = {name: prior.to_pymc() for name, prior in priors.items()}
+    if selection is not None:
+        if model.name not in SELECTION_AWARE_CLASSES:
+            raise ValueError(f"no selection-aware likelihood for {model.label}")
+        fitted = SELECTION_AWARE_CLASSES[model.name](
+            model_config=model_config,
+            window=selection.window,
+            min_purchase_occasions=selection.min_purchase_occasions,
+        )
+        return _fit(fitted, bgnbd_data(summary), settings, seed)
     if model.name == "bgnbd":
         model_class = _BGNBD_CLASSES[settings.likelihood]
     else:  # no compiled posterior for MBG/NBD and Pareto/NBD yet: "compiled" fits grouped
         model_class = model.model_class(settings.likelihood != "library")
-    fitted = model_class(model_config={name: prior.to_pymc() for name, prior in priors.items()})
+    fitted = model_class(model_config=model_config)
     # ParetoNBDModel.fit defaults to MAP; "mcmc" also installs its hyp2f1-gradient rewrite.
     fit_kwargs = {"method": "mcmc"} if model.name == "pnbd" else {}
     return _fit(fitted, bgnbd_data(summary), settings, seed, **fit_kwargs)

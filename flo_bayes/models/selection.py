@@ -110,6 +110,7 @@ from scipy import integrate, special
 from scipy.interpolate import CubicSpline
 
 from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
+from flo_bayes.models.mbgnbd import FastModifiedBetaGeoModel
 
 __all__ = [
     "SelectionAwareBetaGeoModel",
@@ -380,25 +381,10 @@ def bgnbd_selection_probability_reference(
     return total / math.exp(special.betaln(a, b))
 
 
-class SelectionAwareBetaGeoModel(FastBetaGeoModel):
-    """BG/NBD fitted on an activity-window extract: likelihood divided by P(kept | T).
+class _SelectionRule:
+    """The selection rule a model conditions on: constructor, saved attributes, data check.
 
-    Same parameters, priors, model type and saved format as :class:`FastBetaGeoModel`; its
-    posterior is the population posterior corrected for how the extract was drawn (see the
-    module docstring), and all ``expected_*`` methods apply to it unchanged.
-
-    Parameters
-    ----------
-    model_config, sampler_config : dict, optional
-        As for pymc-marketing's ``BetaGeoModel``.
-    window : float or None
-        Time (model units) from the window start to the analysis date; ``None``: no window.
-    min_purchase_occasions : int
-        1 or 2.
-    interpolation_nodes : int or None
-        Evaluate the selection term on this many spline nodes in t0 instead of once per
-        distinct T (see :func:`selection_groups`); ``None``: exact, one evaluation per T.
-
+    Shared by the selection-aware BG/NBD and MBG/NBD; each adds its own P(S | T) term.
     """
 
     def __init__(
@@ -430,8 +416,8 @@ class SelectionAwareBetaGeoModel(FastBetaGeoModel):
             kwargs[name] = json.loads(attrs[name])
         return kwargs
 
-    def build_model(self, data: pd.DataFrame) -> None:  # type: ignore[override]
-        """Build the grouped BG/NBD likelihood plus the selection term −Σ_T n_T log P(S | T).
+    def _selection_groups(self, data: pd.DataFrame) -> SelectionGroups:
+        """The grouped window starts of ``data``, after checking every customer meets the rule.
 
         Raises
         ------
@@ -447,10 +433,43 @@ class SelectionAwareBetaGeoModel(FastBetaGeoModel):
                 f"(e.g. customer_id {first}): check the window start and analysis date, or "
                 "filter the data with the same rule"
             )
-        super().build_model(data)
-        groups = selection_groups(
+        return selection_groups(
             data["T"].to_numpy(), self.selection, interpolation_nodes=self.interpolation_nodes
         )
+
+
+class SelectionAwareBetaGeoModel(_SelectionRule, FastBetaGeoModel):
+    """BG/NBD fitted on an activity-window extract: likelihood divided by P(kept | T).
+
+    Same parameters, priors, model type and saved format as :class:`FastBetaGeoModel`; its
+    posterior is the population posterior corrected for how the extract was drawn (see the
+    module docstring), and all ``expected_*`` methods apply to it unchanged.
+
+    Parameters
+    ----------
+    model_config, sampler_config : dict, optional
+        As for pymc-marketing's ``BetaGeoModel``.
+    window : float or None
+        Time (model units) from the window start to the analysis date; ``None``: no window.
+    min_purchase_occasions : int
+        1 or 2.
+    interpolation_nodes : int or None
+        Evaluate the selection term on this many spline nodes in t0 instead of once per
+        distinct T (see :func:`selection_groups`); ``None``: exact, one evaluation per T.
+
+    """
+
+    def build_model(self, data: pd.DataFrame) -> None:  # type: ignore[override]
+        """Build the grouped BG/NBD likelihood plus the selection term −Σ_T n_T log P(S | T).
+
+        Raises
+        ------
+        ValueError
+            When some customers could not have been kept by the rule (wrong window or data).
+
+        """
+        groups = self._selection_groups(data)
+        super().build_model(data)
         if groups.counts.size == 0:
             return
         with self.model:
@@ -458,3 +477,28 @@ class SelectionAwareBetaGeoModel(FastBetaGeoModel):
             a, b = self.model["a"], self.model["b"]
             log_kept = bgnbd_log_selection_probability(r, alpha, a, b, groups.t0, groups.w_eff)
             pm.Potential("selection", -pt.sum(groups.counts * log_kept))
+
+
+class SelectionAwareModifiedBetaGeoModel(_SelectionRule, FastModifiedBetaGeoModel):
+    """MBG/NBD fitted on an activity-window extract: likelihood divided by P(kept | T).
+
+    As :class:`SelectionAwareBetaGeoModel`, with the MBG/NBD's selection probability
+    (:func:`mbgnbd_log_selection_probability`) added through
+    :meth:`FastModifiedBetaGeoModel.extra_log_likelihood`. Same parameters as
+    :class:`SelectionAwareBetaGeoModel`.
+    """
+
+    def build_model(self, data: pd.DataFrame) -> None:  # type: ignore[override]
+        """Check the rule, group the window starts, then build the MBG/NBD with the term."""
+        self._groups = self._selection_groups(data)
+        super().build_model(data)
+
+    def extra_log_likelihood(self, groups, params: dict):
+        """The selection term −Σ_T n_T log P_MBG(S | T) (``groups``: the likelihood's, unused)."""
+        kept = self._groups
+        if kept.counts.size == 0:
+            return None
+        log_kept = mbgnbd_log_selection_probability(
+            params["r"], params["alpha"], params["a"], params["b"], kept.t0, kept.w_eff
+        )
+        return -pt.sum(kept.counts * log_kept)

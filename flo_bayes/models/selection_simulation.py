@@ -17,50 +17,18 @@ import polars as pl
 
 from flo_bayes.config import BetaGeoPriors
 from flo_bayes.diagnostics.convergence import posterior_summary
+from flo_bayes.io.selection_rule import (
+    apply_window_rule,
+    window_length,  # noqa: F401  (re-exported)
+)
 from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
 from flo_bayes.models.fitting import bgnbd_data, reproducible_compilation
 from flo_bayes.models.priors import bgnbd_priors
 from flo_bayes.models.selection import SelectionAwareBetaGeoModel
 from flo_bayes.simulate import TrueParameters, simulate_population
 from flo_bayes.summary import build_transaction_summary
-from flo_bayes.units import days_per_unit
 
 BGNBD_NAMES = ("r", "alpha", "a", "b")
-
-
-def window_length(window_start: date, analysis_date: date, time_unit: str = "weeks") -> float:
-    """Time from the window start (first qualifying day) to the analysis date, in model units."""
-    if window_start >= analysis_date:
-        raise ValueError(
-            f"window start {window_start} must lie before the analysis date {analysis_date}"
-        )
-    return (analysis_date - window_start).days / days_per_unit(time_unit)
-
-
-def apply_window_rule(
-    summary: pl.DataFrame, *, window_start: date | None, min_purchase_occasions: int = 2
-) -> pl.DataFrame:
-    """Keep the customers an activity-window extract keeps.
-
-    Parameters
-    ----------
-    summary : polars.DataFrame
-        Customer summary with ``last_purchase`` and ``n_orders``.
-    window_start : datetime.date or None
-        Earliest qualifying last-purchase date; ``None``: no window.
-    min_purchase_occasions : int
-        Minimum number of purchase occasions.
-
-    Returns
-    -------
-    polars.DataFrame
-        The kept rows, in input order.
-
-    """
-    keep = pl.col("n_orders") >= min_purchase_occasions
-    if window_start is not None:
-        keep &= pl.col("last_purchase") >= window_start
-    return summary.filter(keep)
 
 
 @dataclass(frozen=True)

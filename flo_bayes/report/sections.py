@@ -494,6 +494,10 @@ def data_section(context: ReportContext) -> str:
                 ("SHA-256", source.get("sha256", "")),
                 ("columns ignored", source.get("ignored_columns") or "none"),
                 ("analysis date", manifest.get("analysis_date", "")),
+                (
+                    "selection conditioned on",
+                    (manifest.get("selection") or {}).get("rule", "none (a full cohort)"),
+                ),
                 ("rows read", counts.get("rows_read")),
                 ("rows used", counts.get("rows_used")),
                 ("rows rejected", counts.get("rows_rejected")),

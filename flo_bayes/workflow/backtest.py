@@ -8,6 +8,11 @@ predicted total's mean and 90 % band, and the same for holdout spend. The predic
 the aggregate shock estimated on the calibration period (see
 :mod:`flo_bayes.predictive.aggregate_shock`); when there is one, the same figures without it
 are reported under ``without_aggregate_shock``.
+
+With ``[data.selection]`` the log is cut to the extract the rule draws and the BG/NBD is
+conditioned on the rule; the same figures of a fit on the whole calibration cohort (the rule
+removed), scored on the same extract customers, are reported under ``full_cohort_fit``: the
+selection-aware fit should match them although it never saw the customers outside the rule.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from flo_bayes.progress import ConsoleProgress
 from flo_bayes.runs import Manifest, RunFolder
 from flo_bayes.units import days_per_unit
 from flo_bayes.workflow.fit import diagnose, fit_models, population_draws
-from flo_bayes.workflow.load import input_record, load_and_prepare
+from flo_bayes.workflow.load import input_record, load_and_prepare, selection_record
 from flo_bayes.workflow.shock import aggregate_shock_for_run, apply_shock
 
 # Calibration frequencies shown one by one in the calibration-vs-holdout plot; more are pooled.
@@ -155,7 +160,7 @@ def run_backtest(
     with_spend = not prepared.purchases_only
     fit_label = "fit BG/NBD and Gamma-Gamma (NUTS)" if with_spend else "fit BG/NBD (NUTS)"
     with progress.stage(fit_label), manifest.stage("fit"):
-        fitted = fit_models(summary, config, with_spend=with_spend)
+        fitted = fit_models(summary, config, with_spend=with_spend, analysis_date=calibration_end)
         posterior, _, gate = diagnose(fitted, config)
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
         actuals = holdout_actuals(
@@ -216,6 +221,13 @@ def run_backtest(
             report["without_aggregate_shock"] = backtest_figures(
                 plain, actuals, with_spend=with_spend
             )
+        if config.data.selection is not None:
+            report["selection"] = selection_record(config, prepared)
+            cohort_draws, cohort_gate = full_cohort_draws(data, config, calibration_end)
+            report["full_cohort_fit"] = {
+                "convergence_passed": cohort_gate.passed,
+                **backtest_figures(score(cohort_draws), actuals, with_spend=with_spend),
+            }
         per_customer = summary.select("customer_id", "x", "t_x", "T").with_columns(
             pl.Series("holdout_purchases_actual", actuals.purchases),
             pl.Series("holdout_spend_actual", actuals.spend),
@@ -244,6 +256,34 @@ def run_backtest(
     manifest.update(backtest={k: v for k, v in report.items() if k != "posterior_summary"})
     manifest.finish()
     return report
+
+
+def full_cohort_draws(data: Path, config: Config, calibration_end: date):
+    """Population draws of a fit on the whole calibration cohort: ``[data.selection]`` removed.
+
+    The reference for a selection-aware backtest (same log, calibration end, priors, sampler
+    and aggregate shock handling; only the rule is gone).
+
+    Returns
+    -------
+    tuple
+        The population draws (with the cohort fit's aggregate shock) and its convergence gate.
+
+    """
+    cohort_config = config.model_copy(
+        update={"data": config.data.model_copy(update={"selection": None})}
+    )
+    _, cohort = load_and_prepare(data, cohort_config)
+    fitted = fit_models(
+        cohort.summary,
+        cohort_config,
+        with_spend=not cohort.purchases_only,
+        analysis_date=calibration_end,
+    )
+    _, _, gate = diagnose(fitted, cohort_config)
+    shock = aggregate_shock_for_run(fitted, cohort_config, cohort.loaded.frame, calibration_end)
+    draws = apply_shock(population_draws(fitted, cohort_config), shock, cohort_config.seed)
+    return draws, gate
 
 
 def tracking_table(tracking: np.ndarray, actual_cumulative: np.ndarray) -> pl.DataFrame:
@@ -295,7 +335,8 @@ def backtest_figures(
     Returns
     -------
     dict
-        ``coverage_50``, ``coverage_90``, ``holdout_actual_total``,
+        ``holdout_mae`` (mean absolute error of the predicted mean holdout purchases per
+        customer), ``coverage_50``, ``coverage_90``, ``holdout_actual_total``,
         ``holdout_predicted_mean`` / ``_q05`` / ``_q95`` and the same for spend (left out
         when ``with_spend`` is false: a purchase-only log's "spend" is only its counts).
 
@@ -304,7 +345,9 @@ def backtest_figures(
         result.table["purchases_holdout_pit"].to_numpy(), BACKTEST_LEVELS
     )
     totals = result.purchase_totals["holdout"]
+    predicted = result.table["purchases_holdout_pred_mean"].to_numpy()
     figures = {
+        "holdout_mae": float(np.mean(np.abs(predicted - actuals.purchases))),
         "coverage_50": count_cover[0.5],
         "coverage_90": count_cover[0.9],
         "holdout_actual_total": int(actuals.purchases.sum()),

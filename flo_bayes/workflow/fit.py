@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,8 @@ from flo_bayes.diagnostics.convergence import (
 )
 from flo_bayes.diagnostics.priors_check import prior_posterior_table
 from flo_bayes.diagnostics.spend_checks import require_identifiable_spend
+from flo_bayes.errors import ConfigError
+from flo_bayes.io.selection_rule import window_length
 from flo_bayes.io.writers import atomic_path, write_frame
 from flo_bayes.models.comparison import FittedPurchase, ModelComparison, compare_purchase_models
 from flo_bayes.models.fitting import (
@@ -30,11 +33,43 @@ from flo_bayes.models.fitting import (
 from flo_bayes.models.priors import gamma_gamma_priors, purchase_priors
 from flo_bayes.models.protocol import PurchaseModel
 from flo_bayes.models.registry import PURCHASE_MODELS, purchase_model
+from flo_bayes.models.selection import WindowSelection
 from flo_bayes.predictive.population import PopulationDraws
 from flo_bayes.runs import RunFolder
 
 # Groups of a saved posterior that hold the customer table (ids, x, t_x, T, spend).
 CUSTOMER_TABLE_GROUPS = ("fit_data", "observed_data")
+
+
+def window_selection(config: Config, analysis_date: date | None) -> WindowSelection | None:
+    """The extract's selection rule (``[data.selection]``) in model time; ``None`` when unset.
+
+    Raises
+    ------
+    ConfigError
+        When a rule is set but cannot be conditioned on: no analysis date, a window start on
+        or after it, or a purchase model without a selection-aware likelihood.
+
+    """
+    rule = config.data.selection
+    if rule is None:
+        return None
+    if config.model.purchase in ("pnbd", "compare"):
+        raise ConfigError(
+            f'[model] purchase = "{config.model.purchase}" with [data.selection]: the '
+            "selection-aware Pareto/NBD is not supported (its selection term is a 2-D "
+            'integral); use purchase = "bgnbd", or remove [data.selection] to fit a cohort'
+        )
+    if analysis_date is None:
+        raise ValueError("an analysis date is needed to condition on [data.selection]")
+    start = rule.last_purchase_on_or_after
+    if start >= analysis_date:
+        raise ConfigError(
+            f"[data.selection] last_purchase_on_or_after = {start} is not before the analysis "
+            f"date {analysis_date}; set a window start inside the observation period"
+        )
+    window = window_length(start, analysis_date, config.analysis.time_unit)
+    return WindowSelection(window, rule.min_purchase_occasions)
 
 
 def fit_models(
@@ -43,6 +78,7 @@ def fit_models(
     purchase: PurchaseModel | None = None,
     *,
     with_spend: bool = True,
+    analysis_date: date | None = None,
 ) -> FittedModels:
     """Resolve the priors and fit the purchase model and the Gamma-Gamma model with NUTS.
 
@@ -51,17 +87,23 @@ def fit_models(
     ``with_spend = False`` (a purchase-only log) fits the purchase model alone: ``gamma_gamma``
     and its priors are ``None``. Otherwise the spend data are checked first
     (:func:`require_identifiable_spend`: constant amounts stop the run with advice).
+    With ``[data.selection]`` the purchase model is conditioned on the extract's rule (window
+    from the rule's start to ``analysis_date``, see :func:`window_selection`); the Gamma-Gamma
+    is not (spend is independent of the purchase process that drew the extract).
     """
     if purchase is None:
         name = config.model.purchase
         purchase = purchase_model("bgnbd" if name == "compare" else name)
+    selection = window_selection(config, analysis_date)
     priors = purchase_priors(purchase.name, config.priors, config.analysis.time_unit)
     if with_spend:
         require_identifiable_spend(summary)
     if purchase.name == "bgnbd":
-        fitted = fit_bgnbd(summary, priors, config.sampler, config.seed)
+        fitted = fit_bgnbd(summary, priors, config.sampler, config.seed, selection)
     else:
-        fitted = fit_purchase_model(purchase, summary, priors, config.sampler, config.seed)
+        fitted = fit_purchase_model(
+            purchase, summary, priors, config.sampler, config.seed, selection
+        )
     if not with_spend:
         return FittedModels(fitted, None, priors, None, purchase)
     gg_input = gamma_gamma_data(summary)
@@ -136,11 +178,17 @@ def save_model(model, path: Path, *, keep_fit_data: bool) -> None:
 
 
 def fit_and_diagnose(
-    summary: pl.DataFrame, config: Config, folder: RunFolder, *, with_spend: bool = True
+    summary: pl.DataFrame,
+    config: Config,
+    folder: RunFolder,
+    analysis_date: date | None = None,
+    *,
+    with_spend: bool = True,
 ) -> tuple[FittedModels, GateResult, pl.DataFrame]:
     """Fit both models, save their posteriors and write the diagnostics tables.
 
-    ``with_spend = False``: purchase-only log, the BG/NBD alone (no ``gamma_gamma.nc``).
+    ``analysis_date`` is needed with ``[data.selection]`` (see :func:`fit_models`).
+    ``with_spend = False``: purchase-only log, the purchase model alone (no ``gamma_gamma.nc``).
 
     Returns
     -------
@@ -148,7 +196,7 @@ def fit_and_diagnose(
         The fitted models, the convergence gate and the prior-vs-posterior table.
 
     """
-    fitted = fit_models(summary, config, with_spend=with_spend)
+    fitted = fit_models(summary, config, with_spend=with_spend, analysis_date=analysis_date)
     if config.model.purchase == "compare":
         comparison, fits = compare_purchase_models_stage(summary, config, folder, fitted)
         picked = PURCHASE_MODELS[comparison.picked]

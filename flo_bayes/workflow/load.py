@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import polars as pl
+
 from flo_bayes.config import Config
 from flo_bayes.errors import DataError
 from flo_bayes.io.format_hint import format_hint
 from flo_bayes.io.inputs import LoadedInput, NoUsableRowsError
 from flo_bayes.io.load import PreparedInput, load_input, prepare_loaded
+from flo_bayes.io.selection_rule import OUTSIDE_SELECTION_RULE, rule_text, window_length
 from flo_bayes.io.writers import atomic_path, write_frame
 from flo_bayes.runs.manifest import file_sha256
 from flo_bayes.simulate import simulate_flo_customers, simulate_population, write_flo_csv
@@ -87,8 +90,29 @@ def load_and_prepare(
     return loaded, prepared
 
 
+def selection_record(config: Config, prepared: PreparedInput) -> dict | None:
+    """The manifest's ``selection``: the extract rule the fit conditions on, or ``None``."""
+    rule = config.data.selection
+    if rule is None:
+        return None
+    dropped = prepared.loaded.rejected.filter(
+        pl.col("reason_codes").str.contains(OUTSIDE_SELECTION_RULE)
+    )
+    return {
+        "rule": rule_text(rule),
+        "last_purchase_on_or_after": str(rule.last_purchase_on_or_after),
+        "min_purchase_occasions": rule.min_purchase_occasions,
+        "window_length": window_length(
+            rule.last_purchase_on_or_after, prepared.analysis_date, config.analysis.time_unit
+        ),
+        "time_unit": config.analysis.time_unit,
+        "customers_kept": prepared.summary.height,
+        "rows_outside_rule": dropped.height,
+    }
+
+
 def input_record(path: Path, config: Config, prepared: PreparedInput) -> dict:
-    """The manifest's record of the load stage: input file, row counts, analysis date."""
+    """The manifest's record of the load stage: input file, row counts, analysis date, rule."""
     return {
         "input": {
             "path": str(path),
@@ -102,4 +126,5 @@ def input_record(path: Path, config: Config, prepared: PreparedInput) -> dict:
         },
         "row_counts": {**prepared.loaded.row_counts, "customers": prepared.summary.height},
         "analysis_date": str(prepared.analysis_date),
+        "selection": selection_record(config, prepared),
     }

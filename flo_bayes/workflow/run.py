@@ -17,6 +17,7 @@ from flo_bayes.diagnostics.spend_checks import spend_warnings
 from flo_bayes.io.inputs import row_count_lines
 from flo_bayes.io.load import PreparedInput
 from flo_bayes.io.model_data import require_model_data
+from flo_bayes.io.selection_rule import rule_text
 from flo_bayes.progress import ConsoleProgress
 from flo_bayes.runs import Manifest, RunFolder
 from flo_bayes.workflow.fit import fit_and_diagnose, population_draws
@@ -95,6 +96,7 @@ def run_pipeline(
     if not with_spend:
         progress.say(PURCHASES_ONLY_LINE.format(config.data.transactions.value_per_purchase))
     summary, analysis_date = prepared.summary, prepared.analysis_date
+    selection_rule = rule_text(config.data.selection) if config.data.selection else None
     # Only a transaction log's rows are needed later (the aggregate shock's occasions); any
     # other loaded rows (raw text included) would stay in memory to the end of the run,
     # under every larger allocation that follows.
@@ -116,7 +118,7 @@ def run_pipeline(
             f"({sampler.tune} tune + {sampler.draws} draws) per model ..."
         )
         fitted, gate, prior_check = fit_and_diagnose(
-            segmented, config, folder, with_spend=with_spend
+            segmented, config, folder, analysis_date, with_spend=with_spend
         )
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
         shock = aggregate_shock_for_run(fitted, config, occasions, analysis_date)
@@ -139,7 +141,7 @@ def run_pipeline(
         )
         manifest.update(
             target_lists=sizes,
-            warnings=data_warnings(customers, prior_check)
+            warnings=data_warnings(customers, prior_check, selection_rule)
             + (spend_warnings(segmented) if with_spend else [])
             + shock_warnings(shock)
             + target_warnings,

@@ -20,7 +20,7 @@ def test_default_toml_equals_built_in_defaults():
     assert load_config(REPO / "configs" / "default.toml") == Config()
 
 
-@pytest.mark.parametrize("name", ["flo.toml", "cdnow.toml"])
+@pytest.mark.parametrize("name", ["flo.toml", "cdnow.toml", "cdnow_extract.toml"])
 def test_shipped_configs_validate(name):
     config = load_config(REPO / "configs" / name)
     assert Path(config.data.path).is_absolute()

@@ -56,3 +56,19 @@ def test_each_warning_fires():
         pl.when(pl.int_range(pl.len()) == 0).then(0.0).otherwise(pl.col("T")).alias("T")
     )
     assert "customers_with_T_zero" in codes(t_zero, _prior_check(0.1))
+
+
+def test_warnings_name_the_selection_rule_the_fit_conditions_on():
+    rule = ">= 2 purchase occasion(s), last purchase on or after 2020-05-30"
+    repeaters = _customers(x=[1, 2] * 100)
+    plain = {w["code"]: w["message"] for w in data_warnings(repeaters, _prior_check(0.1))}
+    assert "set [data.selection]" in plain["no_single_purchase_customers"]
+    found = {w["code"]: w["message"] for w in data_warnings(repeaters, _prior_check(0.1), rule)}
+    assert f"conditions on its selection rule ({rule})" in found["no_single_purchase_customers"]
+    # P(alive) comes from the corrected fit; if it is still near 1 the warning says so.
+    near_one = _customers(p_alive=0.99, x=[1, 2] * 100)
+    still = {w["code"]: w["message"] for w in data_warnings(near_one, _prior_check(0.1), rule)}
+    assert (
+        "even with the fit conditioned on the selection rule" in still["dropout_weakly_identified"]
+    )
+    assert "dropout_weakly_identified" not in found

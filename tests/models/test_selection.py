@@ -11,9 +11,11 @@ from scipy import integrate, special
 
 from flo_bayes.config import BetaGeoPriors
 from flo_bayes.models.fast_bgnbd import FastBetaGeoModel
+from flo_bayes.models.mbgnbd import FastModifiedBetaGeoModel
 from flo_bayes.models.priors import bgnbd_priors
 from flo_bayes.models.selection import (
     SelectionAwareBetaGeoModel,
+    SelectionAwareModifiedBetaGeoModel,
     WindowSelection,
     bgnbd_log_selection_probability,
     bgnbd_selection_probability_reference,
@@ -187,14 +189,21 @@ def _selected_data():
     return pd.DataFrame({"customer_id": np.arange(400), "frequency": x, "recency": t_x, "T": T})
 
 
-def test_model_adds_minus_log_selection_probability_per_customer():
+@pytest.mark.parametrize(
+    ("naive_class", "corrected_class", "reference_model"),
+    [
+        (FastBetaGeoModel, SelectionAwareBetaGeoModel, "bgnbd"),
+        (FastModifiedBetaGeoModel, SelectionAwareModifiedBetaGeoModel, "mbgnbd"),
+    ],
+)
+def test_model_adds_minus_log_selection_probability_per_customer(
+    naive_class, corrected_class, reference_model
+):
     data = _selected_data()
     config = {k: p.to_pymc() for k, p in bgnbd_priors(BetaGeoPriors(), "weeks").items()}
-    naive = FastBetaGeoModel(model_config=config)
+    naive = naive_class(model_config=config)
     naive.build_model(data)
-    corrected = SelectionAwareBetaGeoModel(
-        model_config=config, window=26.0, interpolation_nodes=None
-    )
+    corrected = corrected_class(model_config=config, window=26.0, interpolation_nodes=None)
     corrected.build_model(data)
     f_naive, f_corrected = naive.model.compile_logp(), corrected.model.compile_logp()
     rng = np.random.default_rng(1)
@@ -204,7 +213,9 @@ def test_model_adds_minus_log_selection_probability_per_customer():
         T = data["T"].to_numpy()
         t0 = np.maximum(0.0, T - 26.0)
         expected = -sum(
-            math.log(bgnbd_selection_probability_reference(*params, s, t - s))
+            math.log(
+                bgnbd_selection_probability_reference(*params, s, t - s, model=reference_model)
+            )
             for s, t in zip(t0, T, strict=True)
         )
         difference = f_corrected(point) - f_naive(point)

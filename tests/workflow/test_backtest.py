@@ -71,3 +71,15 @@ def test_cdnow_backtest_coverage(tmp_path, cdnow_file):
     plain = report["without_aggregate_shock"]
     assert plain["holdout_predicted_q95"] < 1882
     assert 0.87 <= plain["coverage_90"] <= 0.93
+
+
+@pytest.mark.slow
+def test_cdnow_extract_backtest_matches_the_full_cohort_fit(tmp_path, cdnow_file):
+    """Issue 13's must-show: an activity-window extract of CDNOW, fitted selection-aware."""
+    config = load_config(REPO / "configs" / "cdnow_extract.toml")
+    report = run_backtest(cdnow_file, config, date(1997, 9, 30), date(1998, 6, 30), tmp_path / "bt")
+    assert report["selection"]["min_purchase_occasions"] == 2
+    assert report["convergence_passed"] and report["full_cohort_fit"]["convergence_passed"]
+    cohort_mae = report["full_cohort_fit"]["holdout_mae"]
+    assert report["holdout_mae"] <= 1.03 * cohort_mae, (report["holdout_mae"], cohort_mae)
+    assert 0.87 <= report["coverage_90"] <= 0.93, report["coverage_90"]

@@ -97,8 +97,13 @@ def test_flo_real_data_run(tmp_path, flo_file):
     manifest = _check_run_folder(out, expected_customers=19_945)
     assert manifest["row_counts"]["rows_rejected"] == 0
     assert manifest["convergence"]["passed"] is True, manifest["convergence"]["failures"]
+    # configs/flo.toml conditions on how FLO drew its file (issue 13): dropout is identified
+    # once the fit knows the file holds recently active repeat buyers only.
+    assert manifest["selection"]["last_purchase_on_or_after"] == "2020-05-30"
     codes = {w["code"] for w in manifest["warnings"]}
-    assert "dropout_weakly_identified" in codes  # FLO holds recently active customers only
+    assert "dropout_weakly_identified" not in codes
+    customers = pl.read_parquet(out / "customers.parquet")
+    assert customers["p_alive"].median() < 0.95
 
 
 @pytest.mark.slow
