@@ -1,6 +1,6 @@
 """Customer summary: the per-customer inputs of the BG/NBD and Gamma-Gamma models and of RFM.
 
-Definitions (DESIGN.md), with time in the configured unit:
+Definitions (Fader, Hardie & Lee 2005, "Counting your customers the easy way"; see ARCHITECTURE.md), with time in the configured unit:
 
 - ``x`` — repeat purchases: purchase occasions − 1;
 - ``t_x`` — time from the first to the last purchase;
