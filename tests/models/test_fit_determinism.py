@@ -33,7 +33,9 @@ summary = pl.DataFrame(
     {"customer_id": [str(i) for i in range(n)], "gg_n": purchases, "gg_mean": mean_spend}
 )
 priors = gamma_gamma_priors(Config().priors.gamma_gamma, mean_spend)
-settings = SamplerSettings(chains=4, cores=2, draws=100, tune=100)
+# The PyTensor graph is what nutpie compiles through numba (fastmath is the issue there);
+# the "compiled" default has its own numba cache and is checked in test_compiled_fit.py.
+settings = SamplerSettings(chains=4, cores=2, draws=100, tune=100, likelihood="grouped")
 posterior = fit_gamma_gamma(summary, priors, settings, seed=42).idata.posterior
 np.save(sys.argv[1], np.stack([posterior[name].values for name in ("p", "q", "v")]))
 """
