@@ -38,6 +38,9 @@ class StageProgress:
         yield
         self.say(f"stage {self.done}: {label}: done in {time.perf_counter() - started:.1f} s")
 
+    def warnings(self, warnings) -> None:
+        """The run's closing warning list: the manifest holds them; the harness needs no line."""
+
     def say(self, message: str) -> None:
         """Forward one line (the first line of a multi-line message)."""
         for line in message.splitlines()[:1]:

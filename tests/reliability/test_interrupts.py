@@ -19,6 +19,15 @@ import pytest
 from flo_bayes.interrupts import reraise_swallowed_interrupt
 
 
+@pytest.fixture(autouse=True)
+def default_sigint_handler():
+    # A process started in the background (nohup, `cmd &`) inherits SIGINT as ignored; Ctrl-C
+    # is what these tests are about, so they run with Python's default handler.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _swallowing_sampler():
     """What nutpie does: the interrupt stops the work, and a (cut) result is returned."""
     try:
