@@ -13,6 +13,15 @@ With ``[data.selection]`` the log is cut to the extract the rule draws and the B
 conditioned on the rule; the same figures of a fit on the whole calibration cohort (the rule
 removed), scored on the same extract customers, are reported under ``full_cohort_fit``: the
 selection-aware fit should match them although it never saw the customers outside the rule.
+
+With ``[model] purchase = "compare"`` every purchase model is fitted on the calibration
+period and compared by PSIS-LOO (:mod:`flo_bayes.models.comparison`), and each one is also
+backtested here, the same way as the picked one (its own posterior and aggregate shock, the
+same Gamma-Gamma fit): ``diagnostics/model_comparison.csv`` holds the LOO columns and the
+per-model holdout MAE, interval coverage and total against its band; ``backtest.json`` has
+the same under ``model_comparison``. The pick is the PSIS-LOO rule; the backtest figures are
+shown beside it, not used for it. The other figures of ``backtest.json`` are those of the
+picked model.
 """
 
 from __future__ import annotations
@@ -28,6 +37,8 @@ from matplotlib.figure import Figure
 from flo_bayes.config import Config, RunOverrides, apply_overrides
 from flo_bayes.errors import UserInputError
 from flo_bayes.io.writers import atomic_path, write_frame, write_json
+from flo_bayes.models.comparison import PICKED_BY, ModelComparison, with_backtest
+from flo_bayes.models.registry import purchase_model
 from flo_bayes.predictive.expected import expected_purchases
 from flo_bayes.predictive.intervals import interval_coverage
 from flo_bayes.predictive.scoring import ScoringResult, score_customers
@@ -35,7 +46,13 @@ from flo_bayes.predictive.settings import ScoringSettings
 from flo_bayes.progress import ConsoleProgress
 from flo_bayes.runs import Manifest, RunFolder
 from flo_bayes.units import days_per_unit
-from flo_bayes.workflow.fit import diagnose, fit_models, population_draws
+from flo_bayes.workflow.fit import (
+    compare_purchase_models_stage,
+    diagnose,
+    fit_models,
+    population_draws,
+    with_purchase_fit,
+)
 from flo_bayes.workflow.load import input_record, load_and_prepare, selection_record
 from flo_bayes.workflow.shock import aggregate_shock_for_run, apply_shock
 
@@ -158,9 +175,15 @@ def run_backtest(
     summary, calibration = prepared.summary, prepared.loaded.frame
     unit = config.analysis.time_unit
     with_spend = not prepared.purchases_only
-    fit_label = "fit BG/NBD and Gamma-Gamma (NUTS)" if with_spend else "fit BG/NBD (NUTS)"
-    with progress.stage(fit_label), manifest.stage("fit"):
+    compare = config.model.purchase == "compare"
+    with progress.stage(_fit_label(config, with_spend)), manifest.stage("fit"):
         fitted = fit_models(summary, config, with_spend=with_spend, analysis_date=calibration_end)
+        comparison, fits = None, {}
+        if compare:
+            comparison, fits = compare_purchase_models_stage(
+                summary, config, folder, fitted, calibration_end
+            )
+            fitted = with_purchase_fit(fitted, comparison.picked, fits[comparison.picked], config)
         posterior, _, gate = diagnose(fitted, config)
         manifest.update(convergence=gate.to_dict() | {"failures": gate.failures})
         actuals = holdout_actuals(
@@ -223,7 +246,9 @@ def run_backtest(
             )
         if config.data.selection is not None:
             report["selection"] = selection_record(config, prepared)
-            cohort_draws, cohort_gate = full_cohort_draws(data, config, calibration_end)
+            cohort_draws, cohort_gate = full_cohort_draws(
+                data, config, calibration_end, fitted.purchase_model.name
+            )
             report["full_cohort_fit"] = {
                 "convergence_passed": cohort_gate.passed,
                 **backtest_figures(score(cohort_draws), actuals, with_spend=with_spend),
@@ -236,9 +261,32 @@ def run_backtest(
             table["purchases_holdout_pred_q95"],
             table["purchases_holdout_pit"],
         )
+        if comparison is not None:
+            per_model = {comparison.picked: result}
+            for name, fit in fits.items():
+                if name != comparison.picked:
+                    model_fit = with_purchase_fit(fitted, name, fit, config)
+                    model_shock = aggregate_shock_for_run(
+                        model_fit, config, calibration, calibration_end
+                    )
+                    model_draws = population_draws(model_fit, config)
+                    per_model[name] = score(apply_shock(model_draws, model_shock, config.seed))
+            report["model_comparison"] = comparison_backtest(
+                comparison, per_model, actuals, folder, with_spend=with_spend
+            )
+            per_customer = per_customer.with_columns(
+                column.alias(f"{column.name}_{name}")
+                for name, scored in per_model.items()
+                for column in (
+                    scored.table["purchases_holdout_pred_mean"],
+                    scored.table["purchases_holdout_pit"],
+                )
+            )
         write_frame(per_customer, folder.backtest_customers)
         vs_holdout, tracking_plot = folder.backtest_plots
-        _save_figure(calibration_vs_holdout_figure(per_customer), vs_holdout)
+        _save_figure(
+            calibration_vs_holdout_figure(per_customer, fitted.purchase_model.label), vs_holdout
+        )
         tracking = weekly_tracking(summary, draws, calibration_end, holdout_end, unit)
         _save_figure(
             tracking_figure(
@@ -258,11 +306,70 @@ def run_backtest(
     return report
 
 
-def full_cohort_draws(data: Path, config: Config, calibration_end: date):
+def _fit_label(config: Config, with_spend: bool) -> str:
+    """The fit stage's progress line: which models are fitted."""
+    if config.model.purchase == "compare":
+        purchase = "every purchase model"
+    else:
+        purchase = purchase_model(config.model.purchase).label
+    return f"fit {purchase} and Gamma-Gamma (NUTS)" if with_spend else f"fit {purchase} (NUTS)"
+
+
+def comparison_backtest(
+    comparison: ModelComparison,
+    scores: dict[str, ScoringResult],
+    actuals: HoldoutActuals,
+    folder: RunFolder,
+    *,
+    with_spend: bool = True,
+) -> dict:
+    """Backtest figures of every compared model beside its PSIS-LOO row; writes the table.
+
+    Parameters
+    ----------
+    comparison : ModelComparison
+        The calibration period's comparison (its table gets the backtest columns).
+    scores : dict of str to ScoringResult
+        Each fitted model's scores of the calibration customers over the holdout.
+    actuals : HoldoutActuals
+        What the customers did in the holdout.
+    folder : RunFolder
+        The backtest folder: ``diagnostics/model_comparison.csv`` is rewritten with the
+        backtest columns (:func:`flo_bayes.models.comparison.with_backtest`).
+    with_spend : bool, optional
+        False for a purchase-only log.
+
+    Returns
+    -------
+    dict
+        ``rule``, ``picked``, ``picked_by`` and ``excluded`` of the comparison, ``models``
+        (the table's rows) and ``figures`` (each model's :func:`backtest_figures`).
+
+    """
+    figures = {
+        name: backtest_figures(result, actuals, with_spend=with_spend)
+        for name, result in scores.items()
+    }
+    table = with_backtest(comparison.table, figures)
+    write_frame(table, folder.model_comparison)
+    return {
+        "rule": comparison.rule,
+        "picked": comparison.picked,
+        "picked_by": PICKED_BY,
+        "excluded": comparison.excluded,
+        "models": table.to_dicts(),
+        "figures": figures,
+    }
+
+
+def full_cohort_draws(
+    data: Path, config: Config, calibration_end: date, purchase: str | None = None
+):
     """Population draws of a fit on the whole calibration cohort: ``[data.selection]`` removed.
 
     The reference for a selection-aware backtest (same log, calibration end, priors, sampler
-    and aggregate shock handling; only the rule is gone).
+    and aggregate shock handling; only the rule is gone). ``purchase``: the purchase model to
+    fit (registry name; default the configured one, BG/NBD for ``"compare"``).
 
     Returns
     -------
@@ -277,6 +384,7 @@ def full_cohort_draws(data: Path, config: Config, calibration_end: date):
     fitted = fit_models(
         cohort.summary,
         cohort_config,
+        purchase_model(purchase) if purchase is not None else None,
         with_spend=not cohort.purchases_only,
         analysis_date=calibration_end,
     )
@@ -318,6 +426,25 @@ def tracking_table(tracking: np.ndarray, actual_cumulative: np.ndarray) -> pl.Da
     return pl.DataFrame(columns)
 
 
+def holdout_mae(predicted: np.ndarray, actual: np.ndarray) -> float:
+    """Mean absolute error of the predicted mean holdout purchases per customer.
+
+    Parameters
+    ----------
+    predicted, actual : numpy.ndarray
+        ``(N,)`` predicted mean and actual holdout purchases, same customer order.
+
+    Returns
+    -------
+    float
+
+    """
+    predicted, actual = np.asarray(predicted, dtype=np.float64), np.asarray(actual)
+    if predicted.shape != actual.shape:
+        raise ValueError(f"predicted {predicted.shape} and actual {actual.shape} differ in shape")
+    return float(np.mean(np.abs(predicted - actual)))
+
+
 def backtest_figures(
     result: ScoringResult, actuals: HoldoutActuals, *, with_spend: bool = True
 ) -> dict:
@@ -347,7 +474,7 @@ def backtest_figures(
     totals = result.purchase_totals["holdout"]
     predicted = result.table["purchases_holdout_pred_mean"].to_numpy()
     figures = {
-        "holdout_mae": float(np.mean(np.abs(predicted - actuals.purchases))),
+        "holdout_mae": holdout_mae(predicted, actuals.purchases),
         "coverage_50": count_cover[0.5],
         "coverage_90": count_cover[0.9],
         "holdout_actual_total": int(actuals.purchases.sum()),
@@ -398,8 +525,8 @@ def weekly_tracking(
     )
 
 
-def calibration_vs_holdout_figure(per_customer: pl.DataFrame):
-    """Mean holdout purchases by calibration frequency: actual against predicted."""
+def calibration_vs_holdout_figure(per_customer: pl.DataFrame, label: str = "BG/NBD"):
+    """Mean holdout purchases by calibration frequency: actual against predicted (``label``)."""
     grouped = (
         per_customer.with_columns(pl.col("x").clip(upper_bound=MAX_FREQUENCY_BIN).alias("bin"))
         .group_by("bin")
@@ -414,7 +541,7 @@ def calibration_vs_holdout_figure(per_customer: pl.DataFrame):
     axis = figure.subplots()
     bins = grouped["bin"].to_numpy()
     axis.plot(bins, grouped["actual"], "o-", label="actual", color="black")
-    axis.plot(bins, grouped["predicted"], "s--", label="predicted (BG/NBD)", color="tab:blue")
+    axis.plot(bins, grouped["predicted"], "s--", label=f"predicted ({label})", color="tab:blue")
     axis.set_xticks(bins, [f"{b}+" if b == MAX_FREQUENCY_BIN else str(b) for b in bins])
     axis.set_xlabel("repeat purchases in the calibration period (x)")
     axis.set_ylabel("mean purchases in the holdout")

@@ -24,6 +24,7 @@ from flo_bayes.io.writers import atomic_path, write_frame
 from flo_bayes.models.comparison import FittedPurchase, ModelComparison, compare_purchase_models
 from flo_bayes.models.fitting import (
     GAMMA_GAMMA_PARAMETERS,
+    SELECTION_AWARE_CLASSES,
     FittedModels,
     fit_bgnbd,
     fit_gamma_gamma,
@@ -54,11 +55,12 @@ def window_selection(config: Config, analysis_date: date | None) -> WindowSelect
     rule = config.data.selection
     if rule is None:
         return None
-    if config.model.purchase in ("pnbd", "compare"):
+    if config.model.purchase == "pnbd":
         raise ConfigError(
-            f'[model] purchase = "{config.model.purchase}" with [data.selection]: the '
-            "selection-aware Pareto/NBD is not supported (its selection term is a 2-D "
-            'integral); use purchase = "bgnbd", or remove [data.selection] to fit a cohort'
+            '[model] purchase = "pnbd" with [data.selection]: the selection-aware Pareto/NBD '
+            'is not supported (its selection term is a 2-D integral); use purchase = "bgnbd", '
+            '"mbgnbd" or "compare" (which leaves the Pareto/NBD out), or remove '
+            "[data.selection] to fit a cohort"
         )
     if analysis_date is None:
         raise ValueError("an analysis date is needed to condition on [data.selection]")
@@ -113,30 +115,59 @@ def fit_models(
 
 
 def compare_purchase_models_stage(
-    summary: pl.DataFrame, config: Config, folder: RunFolder, fitted: FittedModels | None = None
+    summary: pl.DataFrame,
+    config: Config,
+    folder: RunFolder,
+    fitted: FittedModels | None = None,
+    analysis_date: date | None = None,
 ) -> tuple[ModelComparison, dict]:
     """``[model] purchase = "compare"``: fit every purchase model, PSIS-LOO, write the table.
 
-    The purchase fit in ``fitted`` is reused for its model. Writes
+    The purchase fit in ``fitted`` is reused for its model. With ``[data.selection]`` (which
+    needs ``analysis_date``) each model is fitted conditioned on the rule and compared on
+    the conditional likelihood; a model without a selection-aware likelihood (Pareto/NBD) is
+    left out, with the reason in the table's ``note``. Writes
     ``diagnostics/model_comparison.csv`` (see :class:`ModelComparison` for the columns) and
-    returns the comparison with its pick and every model's fit by name.
+    returns the comparison with its pick and every fitted model's fit by name.
     """
-    fits = {}
+    selection = window_selection(config, analysis_date)
+    fits, excluded = {}, {}
     for name, model in PURCHASE_MODELS.items():
-        if fitted is not None and fitted.purchase_model.name == name:
+        if selection is not None and name not in SELECTION_AWARE_CLASSES:
+            excluded[name] = (
+                f"left out: {model.label} has no selection-aware likelihood for "
+                "[data.selection] (its selection term is a 2-D integral)"
+            )
+        elif fitted is not None and fitted.purchase_model.name == name:
             fits[name] = fitted.purchase
         else:
             priors = purchase_priors(name, config.priors, config.analysis.time_unit)
-            fits[name] = fit_purchase_model(model, summary, priors, config.sampler, config.seed)
+            fits[name] = fit_purchase_model(
+                model, summary, priors, config.sampler, config.seed, selection
+            )
     x, t_x, T = (summary[c].to_numpy().astype(np.float64) for c in ("x", "t_x", "T"))
     comparison = compare_purchase_models(
-        [FittedPurchase(PURCHASE_MODELS[name], fit.fit_result) for name, fit in fits.items()],
+        [
+            FittedPurchase(PURCHASE_MODELS[name], fit.fit_result, selection)
+            for name, fit in fits.items()
+        ],
         x,
         t_x,
         T,
+        excluded=excluded,
     )
     write_frame(comparison.table, folder.model_comparison)
     return comparison, fits
+
+
+def with_purchase_fit(fitted: FittedModels, name: str, fit, config: Config) -> FittedModels:
+    """``fitted`` with its purchase fit replaced by ``fit`` of model ``name`` (and its priors)."""
+    return replace(
+        fitted,
+        purchase=fit,
+        purchase_priors=purchase_priors(name, config.priors, config.analysis.time_unit),
+        purchase_model=PURCHASE_MODELS[name],
+    )
 
 
 def diagnose(fitted: FittedModels, config: Config) -> tuple[pl.DataFrame, pl.DataFrame, GateResult]:
@@ -198,14 +229,10 @@ def fit_and_diagnose(
     """
     fitted = fit_models(summary, config, with_spend=with_spend, analysis_date=analysis_date)
     if config.model.purchase == "compare":
-        comparison, fits = compare_purchase_models_stage(summary, config, folder, fitted)
-        picked = PURCHASE_MODELS[comparison.picked]
-        fitted = replace(
-            fitted,
-            purchase=fits[picked.name],
-            purchase_priors=purchase_priors(picked.name, config.priors, config.analysis.time_unit),
-            purchase_model=picked,
+        comparison, fits = compare_purchase_models_stage(
+            summary, config, folder, fitted, analysis_date
         )
+        fitted = with_purchase_fit(fitted, comparison.picked, fits[comparison.picked], config)
     save_model(
         fitted.purchase,
         folder.purchase_model_file(fitted.purchase_model.name),

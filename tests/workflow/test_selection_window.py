@@ -23,11 +23,15 @@ def test_window_runs_from_the_start_to_the_analysis_date_in_model_units():
     assert window_selection(days, date(2021, 6, 1)).window == pytest.approx(367)
 
 
-@pytest.mark.parametrize("purchase", ["pnbd", "compare"])
-def test_pareto_nbd_has_no_selection_aware_fit(purchase):
-    config = Config(data={"selection": RULE}, model={"purchase": purchase})
+def test_pareto_nbd_has_no_selection_aware_fit():
+    config = Config(data={"selection": RULE}, model={"purchase": "pnbd"})
     with pytest.raises(ConfigError, match="selection-aware Pareto/NBD is not supported"):
         window_selection(config, date(2021, 6, 1))
+
+
+def test_compare_conditions_on_the_rule_and_leaves_the_pareto_nbd_out_itself():
+    config = Config(data={"selection": RULE}, model={"purchase": "compare"})
+    assert window_selection(config, date(2021, 6, 1)).window == pytest.approx(367 / 7)
 
 
 def test_window_start_after_the_resolved_analysis_date_is_refused():
