@@ -228,6 +228,20 @@ TEXT: dict[str, tuple[str, str]] = {
         "Bu çalıştırma klasöründe geriye dönük test yok. İşlem kayıtları için flo-bayes "
         "backtest --out <çalıştırma klasörü>/backtest bir tane ekler.",
     ),
+    "backtest.per_model": (
+        "Backtest of every purchase model",
+        "Her satın alma modelinin geriye dönük testi",
+    ),
+    "backtest.per_model_lead": (
+        '[model] purchase = "compare": every model fitted on the calibration period and '
+        "scored on the holdout like the picked one. The pick follows PSIS-LOO (see the "
+        "diagnostics); these figures are shown beside it, not used for it. The figures above "
+        "are the picked model's; the lowest holdout MAE is marked.",
+        '[model] purchase = "compare": her model kalibrasyon dönemiyle kuruldu ve seçilen '
+        "model gibi test döneminde puanlandı. Seçim PSIS-LOO kuralına göredir (tanılamalara "
+        "bakın); bu rakamlar yanında gösterilir, seçimde kullanılmaz. Yukarıdaki rakamlar "
+        "seçilen modelindir; en düşük test dönemi MAE işaretlidir.",
+    ),
     "backtest.measure": ("measure", "ölçü"),
     "backtest.actual": ("actual", "gerçekleşen"),
     "backtest.predicted": ("predicted mean", "tahmin ortalaması"),

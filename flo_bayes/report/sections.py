@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from flo_bayes.api import BACKTEST_FILES, Run, campaign_summary_path
 from flo_bayes.diagnostics import fit_checks, plots
 from flo_bayes.diagnostics.convergence import sampler_stats
-from flo_bayes.models.comparison import PICK_RULE
+from flo_bayes.models.comparison import LOO_COLUMNS, PICK_RULE
 from flo_bayes.models.registry import PURCHASE_MODELS
 from flo_bayes.predictive.population import (
     GAMMA_GAMMA_PARAMETERS,
@@ -35,6 +35,7 @@ from flo_bayes.report.html import (
     table,
 )
 from flo_bayes.report.i18n import TEXT, Translator
+from flo_bayes.runs import RunFolder
 from flo_bayes.segmentation.tiers import TIERS
 from flo_bayes.units import months_to_time_units
 
@@ -631,18 +632,94 @@ def sampler_table(context: ReportContext) -> str:
 
 
 def model_comparison_part(context: ReportContext) -> str:
-    """PSIS-LOO table of ``[model] purchase = "compare"`` with the rule and the pick ("" if none)."""
+    """PSIS-LOO table of ``[model] purchase = "compare"`` with the rule and the pick ("" if none).
+
+    Models left out (no selection-aware likelihood under ``[data.selection]``) are listed
+    with the reason. The backtest columns of a compare backtest are shown in the backtest
+    section (:func:`comparison_backtest_part`); a run on a transaction log without one says
+    how to add it.
+    """
     path = context.run.folder.model_comparison
     if not path.is_file():
         return ""
     frame = pl.read_csv(path)
     picked = frame.filter(pl.col("picked"))["model"].to_list() if "picked" in frame else []
     label = MODEL_LABELS.get(picked[0], picked[0]) if picked else "?"
+    lead = (
+        "PSIS-LOO per customer (higher <code>elpd_loo</code> is better; Pareto-k above the "
+        "threshold marks an unreliable estimate)"
+    )
+    if context.run.config.data.selection is not None:
+        lead += (
+            ", on the likelihood conditioned on the extract's selection rule "
+            "(<code>[data.selection]</code>)"
+        )
+    notes = ""
+    if "note" in frame.columns:
+        left_out = frame.filter(pl.col("note").fill_null("") != "")
+        notes = "".join(
+            f"<p>{esc(MODEL_LABELS.get(name, name))}: {esc(note)}.</p>"
+            for name, note in zip(left_out["model"], left_out["note"], strict=True)
+        )
+        frame = frame.filter(pl.col("note").fill_null("") == "")
+    hint = ""
+    if "holdout_mae" in frame.columns:
+        hint = "<p>The backtest of every model on the holdout is in the backtest section.</p>"
+    elif context.run.config.data.format == "transactions" and _backtest_folder(context.run) is None:
+        hint = (
+            "<p>On a transaction log, <code>flo-bayes backtest</code> with this config (and "
+            "<code>--out &lt;run folder&gt;/backtest</code>) adds a calibration/holdout "
+            "backtest of every model beside this table.</p>"
+        )
+    shown = frame.select(
+        [c for c in LOO_COLUMNS if c in frame.columns and c not in ("label", "note")]
+    )
     return (
-        f"<h3>{esc('Purchase model comparison')}</h3><p>PSIS-LOO per customer (higher "
-        f"<code>elpd_loo</code> is better; Pareto-k above 0.7 marks an unreliable estimate). "
-        f"Rule: {esc(PICK_RULE)}. Predictions use the picked model, <strong>{esc(label)}</strong>."
-        "</p>" + table(frame, formats={"elpd_loo": ".1f", "se": ".1f", "p_loo": ".1f"})
+        f"<h3>{esc('Purchase model comparison')}</h3><p>{lead}. Rule: {esc(PICK_RULE)}. "
+        f"Predictions use the picked model, <strong>{esc(label)}</strong>.</p>"
+        + notes
+        + table(shown, formats={"elpd_loo": ".1f", "se": ".1f", "p_loo": ".1f"})
+        + hint
+    )
+
+
+def comparison_backtest_part(folder: Path, t: Translator) -> str:
+    """Per-model holdout figures of a compare backtest in ``folder`` ("" if it has none)."""
+    path = RunFolder(folder).model_comparison
+    if not path.is_file():
+        return ""
+    frame = pl.read_csv(path)
+    if "holdout_mae" not in frame.columns:
+        return ""
+    frame = frame.filter(pl.col("holdout_mae").is_not_null())
+    rows = pl.DataFrame(
+        {
+            "model": [MODEL_LABELS.get(name, name) for name in frame["model"]],
+            "picked (PSIS-LOO)": frame["picked"],
+            "elpd_loo": frame["elpd_loo"],
+            "holdout MAE": frame["holdout_mae"],
+            t("backtest.coverage50"): [t.percent(v, 1) for v in frame["coverage_50"]],
+            t("backtest.coverage90"): [t.percent(v, 1) for v in frame["coverage_90"]],
+            t("backtest.actual"): [t.number(v) for v in frame["holdout_actual_total"]],
+            t("backtest.predicted"): [t.number(v) for v in frame["holdout_predicted_mean"]],
+            t("backtest.band"): [
+                f"{t.number(low)} – {t.number(high)}"
+                for low, high in zip(
+                    frame["holdout_predicted_q05"], frame["holdout_predicted_q95"], strict=True
+                )
+            ],
+            t("backtest.inside"): [t("yes") if v else t("no") for v in frame["total_in_band"]],
+        }
+    )
+    best = [("pass" if v else None) for v in frame["lowest_holdout_mae"]]
+    return (
+        f"<h3>{esc(t('backtest.per_model'))}</h3><p>{esc(t('backtest.per_model_lead'))}</p>"
+        + table(
+            rows,
+            formats={"elpd_loo": ".1f", "holdout MAE": ".4f"},
+            cell_class={"holdout MAE": best},
+            right_aligned=set(rows.columns[4:-1]),
+        )
     )
 
 
@@ -861,6 +938,7 @@ def backtest_section(context: ReportContext) -> str:
     rows = _backtest_rows(metrics, t, run.currency)
     if rows.height:
         parts.append(table(rows, right_aligned=set(rows.columns[1:])))
+    parts.append(comparison_backtest_part(folder, t))
     tracking = folder / "tracking_weekly.csv"
     if tracking.is_file():
         weekly = pl.read_csv(tracking)

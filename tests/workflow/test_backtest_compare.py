@@ -57,7 +57,9 @@ def test_every_model_has_its_loo_and_backtest_row(compared):
     assert table["picked"].sum() == 1
     assert set(table["picked_by"]) == {PICKED_BY}
     assert table["lowest_holdout_mae"].sum() == 1
-    assert table.filter(pl.col("lowest_holdout_mae"))["holdout_mae"][0] == table["holdout_mae"].min()
+    assert (
+        table.filter(pl.col("lowest_holdout_mae"))["holdout_mae"][0] == table["holdout_mae"].min()
+    )
     saved = json.loads(folder.backtest_json.read_text())["model_comparison"]
     assert saved["picked"] == report["model_comparison"]["picked"]
     assert saved["picked"] == table.filter(pl.col("picked"))["model"][0]
@@ -70,9 +72,7 @@ def test_table_figures_recompute_from_the_per_customer_output(compared):
     customers = pl.read_parquet(folder.backtest_customers)
     # the holdout occasions counted here, independently of holdout_actuals
     holdout = (
-        transactions.filter(
-            (pl.col("date") > CALIBRATION_END) & (pl.col("date") <= HOLDOUT_END)
-        )
+        transactions.filter((pl.col("date") > CALIBRATION_END) & (pl.col("date") <= HOLDOUT_END))
         .unique(["customer_id", "date"])
         .join(customers.select("customer_id"), on="customer_id", how="semi")
     )

@@ -10,9 +10,7 @@ from flo_bayes.workflow.backtest import HoldoutActuals, backtest_figures, holdou
 
 
 def _scored(predicted, pit, totals) -> ScoringResult:
-    table = pl.DataFrame(
-        {"purchases_holdout_pred_mean": predicted, "purchases_holdout_pit": pit}
-    )
+    table = pl.DataFrame({"purchases_holdout_pred_mean": predicted, "purchases_holdout_pit": pit})
     return ScoringResult(
         table=table,
         data_dictionary={},
@@ -42,7 +40,8 @@ def test_figures_and_table_match_a_hand_computation():
     assert first["holdout_predicted_mean"] == 50.0
     # a second model: band 10 .. 20 misses the total 6, MAE smaller
     second = backtest_figures(
-        _scored([0.0, 3.0, 1.0, 0.5, 2.0], pit, 10 + np.arange(101) / 10.0), actuals,
+        _scored([0.0, 3.0, 1.0, 0.5, 2.0], pit, 10 + np.arange(101) / 10.0),
+        actuals,
         with_spend=False,
     )
     assert second["holdout_mae"] == pytest.approx(0.1)
