@@ -296,6 +296,25 @@ def validate(
     _guarded(action, verbose=verbose, log_dir=Path("outputs"))
 
 
+def _comparison_lines(comparison: dict | None) -> list[str]:
+    """Console lines of a compare backtest: the pick and each model's holdout figures."""
+    if not comparison:
+        return []
+    lines = [f"compare: picked {comparison['picked']} by PSIS-LOO (rule in backtest.json)"]
+    for row in comparison["models"]:
+        if row.get("holdout_mae") is None:
+            lines.append(f"    {row['model']}: {row['note']}")
+            continue
+        band = "inside" if row["total_in_band"] else "outside"
+        lines.append(
+            f"    {row['model']}: elpd_loo {row['elpd_loo']:.1f}, holdout MAE "
+            f"{row['holdout_mae']:.3f}, coverage_90 {row['coverage_90']:.3f}, total "
+            f"{row['holdout_actual_total']} {band} [{row['holdout_predicted_q05']:.0f}, "
+            f"{row['holdout_predicted_q95']:.0f}]"
+        )
+    return lines
+
+
 @app.command()
 def backtest(
     data: Annotated[Path, typer.Option("--data", help="Transaction log.")],
@@ -349,6 +368,8 @@ def backtest(
             f"{report['holdout_predicted_mean']:.0f} [{report['holdout_predicted_q05']:.0f}, "
             f"{report['holdout_predicted_q95']:.0f}]; written to {out}"
         )
+        for line in _comparison_lines(report.get("model_comparison")):
+            typer.echo(line)
         return 0 if passed else GATE_FAILED_EXIT_CODE
 
     _guarded(action, verbose=verbose, log_dir=out)

@@ -50,6 +50,7 @@ from flo_bayes.workflow.fit import (
     compare_purchase_models_stage,
     diagnose,
     fit_models,
+    fit_stage_label,
     population_draws,
     with_purchase_fit,
 )
@@ -176,7 +177,7 @@ def run_backtest(
     unit = config.analysis.time_unit
     with_spend = not prepared.purchases_only
     compare = config.model.purchase == "compare"
-    with progress.stage(_fit_label(config, with_spend)), manifest.stage("fit"):
+    with progress.stage(fit_stage_label(config, with_spend)), manifest.stage("fit"):
         fitted = fit_models(summary, config, with_spend=with_spend, analysis_date=calibration_end)
         comparison, fits = None, {}
         if compare:
@@ -304,15 +305,6 @@ def run_backtest(
     manifest.update(backtest={k: v for k, v in report.items() if k != "posterior_summary"})
     manifest.finish()
     return report
-
-
-def _fit_label(config: Config, with_spend: bool) -> str:
-    """The fit stage's progress line: which models are fitted."""
-    if config.model.purchase == "compare":
-        purchase = "every purchase model"
-    else:
-        purchase = purchase_model(config.model.purchase).label
-    return f"fit {purchase} and Gamma-Gamma (NUTS)" if with_spend else f"fit {purchase} (NUTS)"
 
 
 def comparison_backtest(

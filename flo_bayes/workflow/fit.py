@@ -160,6 +160,17 @@ def compare_purchase_models_stage(
     return comparison, fits
 
 
+def fit_stage_label(config: Config, with_spend: bool) -> str:
+    """The fit stage's progress line: which models it fits."""
+    if config.model.purchase == "compare":
+        purchase = "BG/NBD, MBG/NBD, Pareto/NBD (compare)"
+        if config.data.selection is not None:
+            purchase = "BG/NBD, MBG/NBD (compare; no selection-aware Pareto/NBD)"
+    else:
+        purchase = purchase_model(config.model.purchase).label
+    return f"fit {purchase} and Gamma-Gamma (NUTS)" if with_spend else f"fit {purchase} (NUTS)"
+
+
 def with_purchase_fit(fitted: FittedModels, name: str, fit, config: Config) -> FittedModels:
     """``fitted`` with its purchase fit replaced by ``fit`` of model ``name`` (and its priors)."""
     return replace(

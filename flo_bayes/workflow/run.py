@@ -20,7 +20,7 @@ from flo_bayes.io.model_data import require_model_data
 from flo_bayes.io.selection_rule import rule_text
 from flo_bayes.progress import ConsoleProgress
 from flo_bayes.runs import Manifest, RunFolder
-from flo_bayes.workflow.fit import fit_and_diagnose, population_draws
+from flo_bayes.workflow.fit import fit_and_diagnose, fit_stage_label, population_draws
 from flo_bayes.workflow.load import input_record, load_and_prepare, simulate_default_input
 from flo_bayes.workflow.plan import plan_and_export
 from flo_bayes.workflow.report import build_run_report
@@ -109,8 +109,7 @@ def run_pipeline(
         )
         del summary
 
-    fit_label = "fit BG/NBD and Gamma-Gamma (NUTS)" if with_spend else "fit BG/NBD (NUTS)"
-    with progress.stage(fit_label), manifest.stage("fit"):
+    with progress.stage(fit_stage_label(config, with_spend)), manifest.stage("fit"):
         sampler = config.sampler
         models = "models" if with_spend else "model"
         progress.say(
