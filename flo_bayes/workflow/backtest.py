@@ -263,18 +263,18 @@ def run_backtest(
             table["purchases_holdout_pit"],
         )
         if comparison is not None:
-            per_model = {comparison.picked: result}
+            per_model, shocks = {comparison.picked: result}, {comparison.picked: shock}
             for name, fit in fits.items():
                 if name != comparison.picked:
                     model_fit = with_purchase_fit(fitted, name, fit, config)
-                    model_shock = aggregate_shock_for_run(
+                    shocks[name] = aggregate_shock_for_run(
                         model_fit, config, calibration, calibration_end
                     )
                     model_draws = population_draws(model_fit, config)
-                    per_model[name] = score(apply_shock(model_draws, model_shock, config.seed))
+                    per_model[name] = score(apply_shock(model_draws, shocks[name], config.seed))
             report["model_comparison"] = comparison_backtest(
                 comparison, per_model, actuals, folder, with_spend=with_spend
-            )
+            ) | {"aggregate_shock": {name: shocks[name].summary() for name in per_model}}
             per_customer = per_customer.with_columns(
                 column.alias(f"{column.name}_{name}")
                 for name, scored in per_model.items()

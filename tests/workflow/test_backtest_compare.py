@@ -64,6 +64,9 @@ def test_every_model_has_its_loo_and_backtest_row(compared):
     assert saved["picked"] == report["model_comparison"]["picked"]
     assert saved["picked"] == table.filter(pl.col("picked"))["model"][0]
     assert [row["model"] for row in saved["models"]] == table["model"].to_list()
+    # each model is scored with its own aggregate shock; the picked one is the headline's
+    assert set(saved["aggregate_shock"]) == set(PURCHASE_MODELS)
+    assert saved["aggregate_shock"][saved["picked"]] == report["aggregate_shock"]
 
 
 def test_table_figures_recompute_from_the_per_customer_output(compared):
