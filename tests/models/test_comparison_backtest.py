@@ -11,6 +11,7 @@ from flo_bayes.models.comparison import (
     PICKED_BY,
     FittedPurchase,
     compare_purchase_models,
+    paired_differences,
     with_backtest,
 )
 from flo_bayes.models.registry import purchase_model
@@ -99,3 +100,21 @@ def test_every_fitted_model_needs_its_backtest(comparison):
         with_backtest(comparison.table, {"bgnbd": one})
     with pytest.raises(ValueError, match=r"unknown models \['other'\]"):
         with_backtest(comparison.table, {"bgnbd": one, "mbgnbd": one, "other": one})
+
+
+def test_small_differences_are_equivalent_whatever_their_se():
+    """Nearly nested models: a paired SE of almost 0 must not make 0.1 elpd decisive."""
+    base = np.random.default_rng(2).normal(-5.0, 1.0, 2000)
+    pointwise = {
+        "bgnbd": base - 0.0001,  # 0.2 below the best, paired SE 0
+        "mbgnbd": base,
+        "pnbd": base - np.where(np.arange(2000) < 100, 0.5, 0.0),  # 50 below, paired SE 4.9
+    }
+    rows = paired_differences(pointwise)
+    assert rows["mbgnbd"] == {"elpd_diff": 0.0, "diff_se": 0.0, "within_rule": True}
+    assert rows["bgnbd"]["elpd_diff"] == pytest.approx(0.2)
+    assert rows["bgnbd"]["diff_se"] < 1e-9 and rows["bgnbd"]["within_rule"]
+    se = np.sqrt(2000 * np.var(np.where(np.arange(2000) < 100, 0.5, 0.0)))
+    assert rows["pnbd"]["diff_se"] == pytest.approx(se)
+    assert rows["pnbd"]["elpd_diff"] == pytest.approx(50.0)
+    assert not rows["pnbd"]["within_rule"]  # 50 > max(4, 2 x 4.9)
