@@ -649,7 +649,7 @@ def model_comparison_part(context: ReportContext) -> str:
         "PSIS-LOO per customer (higher <code>elpd_loo</code> is better; Pareto-k above the "
         "threshold marks an unreliable estimate)"
     )
-    if context.run.config.data.selection is not None:
+    if context.run.settings.data.selection is not None:
         lead += (
             ", on the likelihood conditioned on the extract's selection rule "
             "(<code>[data.selection]</code>)"
@@ -663,9 +663,12 @@ def model_comparison_part(context: ReportContext) -> str:
         )
         frame = frame.filter(pl.col("note").fill_null("") == "")
     hint = ""
-    if "holdout_mae" in frame.columns:
+    backtest = _backtest_folder(context.run)
+    if "holdout_mae" in frame.columns or (
+        backtest is not None and comparison_backtest_part(backtest, context.t)
+    ):
         hint = "<p>The backtest of every model on the holdout is in the backtest section.</p>"
-    elif context.run.config.data.format == "transactions" and _backtest_folder(context.run) is None:
+    elif context.run.settings.data.format == "transactions" and backtest is None:
         hint = (
             "<p>On a transaction log, <code>flo-bayes backtest</code> with this config (and "
             "<code>--out &lt;run folder&gt;/backtest</code>) adds a calibration/holdout "

@@ -50,3 +50,36 @@ def test_nothing_without_backtest_columns(tmp_path):
     assert comparison_backtest_part(tmp_path, Translator("en")) == ""
     write_frame(_table(False), RunFolder(tmp_path).model_comparison)
     assert comparison_backtest_part(tmp_path, Translator("en")) == ""
+
+
+def _context(path, **config):
+    from types import SimpleNamespace
+
+    from flo_bayes.config import Config
+    from flo_bayes.report.sections import ReportContext
+
+    run = SimpleNamespace(path=path, folder=RunFolder(path), settings=Config(**config))
+    return ReportContext(run=run)
+
+
+def test_comparison_lists_left_out_models_and_hints_at_the_backtest(tmp_path):
+    from flo_bayes.report.sections import model_comparison_part
+
+    write_frame(_table(False), RunFolder(tmp_path).model_comparison)
+    rule = {"last_purchase_on_or_after": "2020-05-30", "min_purchase_occasions": 2}
+    html = model_comparison_part(_context(tmp_path, data={"format": "flo", "selection": rule}))
+    assert "conditioned on the extract's selection rule" in html
+    assert "Pareto/NBD: left out: no selection-aware likelihood." in html
+    assert html.count("<tr") == 3  # the two fitted models only
+    assert "<strong>BG/NBD</strong>" in html
+    assert "flo-bayes backtest" not in html  # a customer summary has no holdout
+    log = model_comparison_part(_context(tmp_path, data={"format": "transactions"}))
+    assert "flo-bayes backtest</code> with this config" in log
+    assert "selection rule" not in log
+    # with a compare backtest in <run>/backtest, the run's table points to it
+    backtest = tmp_path / "backtest"
+    write_frame(_table(True), RunFolder(backtest).model_comparison)
+    RunFolder(backtest).backtest_json.write_text("{}")
+    pointed = model_comparison_part(_context(tmp_path, data={"format": "transactions"}))
+    assert "is in the backtest section" in pointed
+    assert "flo-bayes backtest</code> with this config" not in pointed
