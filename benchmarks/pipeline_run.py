@@ -3,7 +3,7 @@
 The run goes through :func:`flo_bayes.workflow.run.run_pipeline` exactly as ``flo-bayes run``
 does, into a folder under the harness's work directory, so whatever stages the pipeline
 has are timed; per-stage seconds and the convergence verdict come from the run's
-``manifest.json``. ``report.html`` is not built (issue 7's targets exclude it; it is made
+``manifest.json``. ``report.html`` is not built (the targets exclude it; it is made
 after the manifest is final) unless the workload's arguments ask for it.
 """
 
@@ -56,7 +56,7 @@ def configured(args: dict):
     ----------
     args : dict
         ``config_path`` (None: built-in defaults), ``data_path``, ``data_format`` (optional),
-        ``report`` (optional, default False: no report.html, which issue 7's targets exclude),
+        ``report`` (optional, default False: no report.html, which the targets exclude),
         ``sampler`` (optional mapping of SamplerSettings fields), ``keep_draws`` (optional;
         lowered to the number of posterior draws when the chains are too short for it).
 
