@@ -249,6 +249,8 @@ def build_plan(groups: list[str], sizes: Sizes, paths: Paths) -> list[Step]:
                         "label": "flo",
                         "sampler": ours_sampler,
                         "keep_draws": sizes.ours_keep_draws,
+                        # The warm run is profiled (where the time goes, for missed targets).
+                        "profile": key == "ours_flo",
                     },
                     needs=flo_needs,
                     env=caches,
@@ -366,6 +368,7 @@ def _scale_steps(
                 "label": "scale",
                 "sampler": sizes.ours_sampler.as_overrides(),
                 "keep_draws": keep_draws,
+                "profile": True,
             },
             needs=setup,
         ),

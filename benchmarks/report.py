@@ -176,7 +176,34 @@ def sections(
         out.append(("Scoring alone at scale", render_table(SCORING_HEAD, rows, markdown=markdown)))
     checks = [[c.target, c.measured, c.status] for c in evaluate_targets(results)]
     out.append(("Targets", render_table(TARGET_HEAD, checks, markdown=markdown)))
+    for key, result in results.items():
+        rows = profile_rows(result)
+        if rows:
+            out.append(
+                (
+                    f"Where the time goes: {key} (cProfile, top functions by own time)",
+                    render_table(PROFILE_HEAD, rows, markdown=markdown),
+                )
+            )
     return out
+
+
+PROFILE_HEAD = ("function", "calls", "own s", "with callees s")
+
+
+def profile_rows(result: WorkloadResult) -> list[list[str]]:
+    """The profiled workload's top functions (none when it was not profiled)."""
+    if not result.ok or result.skipped:
+        return []
+    return [
+        [
+            row["function"],
+            f"{row['calls']:,}",
+            _num(row["tottime"], digits=2),
+            _num(row["cumtime"], digits=2),
+        ]
+        for row in result.metrics.get("profile") or []
+    ]
 
 
 def failure_details(results: Mapping[str, WorkloadResult]) -> list[str]:

@@ -203,3 +203,21 @@ def test_plan_sizes_and_setup_steps(tmp_path):
     assert quick[1].args["data_path"] == quick[3].args["data_path"] == quick[0].args["path"]
     with pytest.raises(ValueError, match="unknown workloads"):
         build_plan(["nope"], FULL, paths)
+
+
+def test_profile_names_the_functions_that_took_the_time():
+    from benchmarks.pipeline_run import profiled
+    from benchmarks.report import profile_rows
+
+    def busy() -> float:
+        return sum(i * 0.5 for i in range(200_000))
+
+    with profiled(True) as rows:
+        busy()
+    assert rows and any("busy" in row["function"] for row in rows)
+    assert all(row["tottime"] >= 0 and row["calls"] >= 1 for row in rows)
+    result = _result("ours_flo", "ours_flo", {"profile": rows}, peak_mb=1.0)
+    assert len(profile_rows(result)) == len(rows)
+    with profiled(False) as nothing:
+        busy()
+    assert nothing == []
