@@ -1,6 +1,6 @@
 """Both CDNOW fits, repeated in one process: the first includes compilation, later ones not.
 
-Target (issue 7): both fits together <= 10 s once compilation is cached, i.e. the warm
+Target (issue 19): both fits together <= 3 s once compilation is cached, i.e. the warm
 (second and later) repetitions of :func:`flo_bayes.workflow.fit.fit_models`.
 """
 

@@ -182,7 +182,18 @@ def run_notes(
     if {"ours_flo", "scale_1m"} & set(groups):
         notes.append(
             "Our pipeline runs as `flo-bayes run` does, into a temporary folder, without "
-            "report.html (excluded by issue 7's targets); stage times come from its manifest."
+            "report.html (excluded by the targets); stage times come from its manifest."
+        )
+    if "ours_flo" in groups:
+        notes.append(
+            "FLO runs twice: first with empty compile caches (`NUMBA_CACHE_DIR` and PyTensor's "
+            "`compiledir` pointed at a new folder: what a user sees on the first run after "
+            "`pip install`), then warm, reading the caches the first run wrote."
+        )
+    if "scale_10m" in groups:
+        notes.append(
+            f"10M run: {sizes.scale_10m_customers:,} simulated customers, same config as the "
+            f"large run, `prediction.keep_draws` {min(sizes.scale_10m_keep_draws, sizes.scale_keep_draws)}."
         )
     if "scale_1m" in groups:
         notes.append(
@@ -250,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                 timeout=args.timeout,
                 verbose=args.verbose,
                 heartbeat_seconds=args.heartbeat,
+                env=step.env,
             )
             results[step.key] = result
             status = (

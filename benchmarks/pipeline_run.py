@@ -3,7 +3,7 @@
 The run goes through :func:`flo_bayes.workflow.run.run_pipeline` exactly as ``flo-bayes run``
 does, into a folder under the harness's work directory, so whatever stages the pipeline
 has are timed; per-stage seconds and the convergence verdict come from the run's
-``manifest.json``. ``report.html`` is not built (issue 7's targets exclude it; it is made
+``manifest.json``. ``report.html`` is not built (the targets exclude it; it is made
 after the manifest is final) unless the workload's arguments ask for it.
 """
 
@@ -56,7 +56,7 @@ def configured(args: dict):
     ----------
     args : dict
         ``config_path`` (None: built-in defaults), ``data_path``, ``data_format`` (optional),
-        ``report`` (optional, default False: no report.html, which issue 7's targets exclude),
+        ``report`` (optional, default False: no report.html, which the targets exclude),
         ``sampler`` (optional mapping of SamplerSettings fields), ``keep_draws`` (optional;
         lowered to the number of posterior draws when the chains are too short for it).
 
@@ -106,12 +106,13 @@ def run(args: dict, context: WorkerContext) -> dict:
         f"(sampler {config.sampler.backend}, {config.sampler.chains} chains x "
         f"{config.sampler.draws} draws, keep_draws {config.prediction.keep_draws})"
     )
-    result = run_pipeline(
-        config,
-        folder,
-        StageProgress(context),
-        config_source=str(args.get("config_path") or "built-in defaults"),
-    )
+    with profiled(bool(args.get("profile"))) as profile:
+        result = run_pipeline(
+            config,
+            folder,
+            StageProgress(context),
+            config_source=str(args.get("config_path") or "built-in defaults"),
+        )
     total_seconds = context.mark("pipeline done")
     manifest = open_run(folder.path).manifest
     convergence = manifest.get("convergence", {})
@@ -134,7 +135,55 @@ def run(args: dict, context: WorkerContext) -> dict:
         "report_built": bool(getattr(config.output, "report", False)),
         "max_draws": config.prediction.max_draws,
         "package_versions": manifest.get("package_versions", {}),
+        "profile": profile,
     }
+
+
+PROFILE_ROWS = 15
+
+
+@contextmanager
+def profiled(enabled: bool) -> Iterator[list[dict]]:
+    """Run the block under ``cProfile`` when enabled; fill the list with the top functions.
+
+    Each row is a function with its own time (``tottime``), time including callees
+    (``cumtime``) and call count, sorted by own time, so compiled code (numba, nutpie's Rust)
+    shows as the Python function that calls it.
+    """
+    rows: list[dict] = []
+    if not enabled:
+        yield rows
+        return
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield rows
+    finally:
+        profiler.disable()
+        stats = pstats.Stats(profiler).stats
+        ranked = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)
+        for (filename, line, name), (_, calls, tottime, cumtime, _) in ranked[:PROFILE_ROWS]:
+            rows.append(
+                {
+                    "function": f"{_short_path(filename)}:{line}({name})",
+                    "calls": calls,
+                    "tottime": round(tottime, 3),
+                    "cumtime": round(cumtime, 3),
+                }
+            )
+
+
+def _short_path(filename: str) -> str:
+    """``site-packages/pkg/mod.py`` or ``flo_bayes/mod.py`` instead of the absolute path."""
+    parts = Path(filename).parts
+    for anchor in ("site-packages", "flo_bayes", "benchmarks"):
+        if anchor in parts:
+            index = parts.index(anchor)
+            return "/".join(parts[index + (anchor == "site-packages") :])
+    return filename
 
 
 def _failure_text(failure: dict) -> str:

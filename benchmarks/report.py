@@ -76,7 +76,7 @@ def _notes(result: WorkloadResult) -> str:
     if result.skipped:
         return result.skipped[:160]
     m = result.metrics
-    if result.workload in ("ours_flo", "scale_1m"):
+    if result.workload in ("ours_flo", "scale_1m"):  # scale_10m runs the scale_1m workload
         gate = "gate passed" if m.get("convergence_passed") else "GATE FAILED"
         return (
             f"{m.get('customers'):,} customers; {gate}; imports {_num(m.get('import_seconds'))} s; "
@@ -119,7 +119,7 @@ def workload_rows(
 
 WORKLOAD_HEAD = ("workload", "what", "seconds", "peak MB (process)", "peak MB (all)", "notes")
 COMPARISON_HEAD = ("measure", "ours", "other", "ratio")
-TARGET_HEAD = ("target (issue 7)", "measured", "status")
+TARGET_HEAD = ("target (issues 7 and 19)", "measured", "status")
 SCORING_HEAD = (
     "customers",
     "draws",
@@ -176,7 +176,34 @@ def sections(
         out.append(("Scoring alone at scale", render_table(SCORING_HEAD, rows, markdown=markdown)))
     checks = [[c.target, c.measured, c.status] for c in evaluate_targets(results)]
     out.append(("Targets", render_table(TARGET_HEAD, checks, markdown=markdown)))
+    for key, result in results.items():
+        rows = profile_rows(result)
+        if rows:
+            out.append(
+                (
+                    f"Where the time goes: {key} (cProfile, top functions by own time)",
+                    render_table(PROFILE_HEAD, rows, markdown=markdown),
+                )
+            )
     return out
+
+
+PROFILE_HEAD = ("function", "calls", "own s", "with callees s")
+
+
+def profile_rows(result: WorkloadResult) -> list[list[str]]:
+    """The profiled workload's top functions (none when it was not profiled)."""
+    if not result.ok or result.skipped:
+        return []
+    return [
+        [
+            row["function"],
+            f"{row['calls']:,}",
+            _num(row["tottime"], digits=2),
+            _num(row["cumtime"], digits=2),
+        ]
+        for row in result.metrics.get("profile") or []
+    ]
 
 
 def failure_details(results: Mapping[str, WorkloadResult]) -> list[str]:
@@ -220,7 +247,7 @@ def markdown_document(
     """``BENCHMARKS.md``: machine, versions, command, figures, targets and definitions."""
     load = machine.get("load_average")
     lines = [
-        "# Benchmarks: speed, memory and scale (issue 7)",
+        "# Benchmarks: speed, memory and scale (issues 7 and 19)",
         "",
         f"Measured {machine.get('date')} with",
         "",

@@ -87,8 +87,8 @@ def _package_root() -> str:
     return str(Path(flo_bayes.__file__).resolve().parents[1])
 
 
-def _child_env() -> dict[str, str]:
-    env = os.environ.copy()
+def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {**os.environ, **(extra or {})}
     env["PYTHONUNBUFFERED"] = "1"
     root = _package_root()
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
@@ -124,6 +124,7 @@ def run_workload(
     timeout: float | None = None,
     verbose: bool = False,
     heartbeat_seconds: float = 60.0,
+    env: dict[str, str] | None = None,
 ) -> WorkloadResult:
     """Run one workload in ``python -m benchmarks.worker`` and wait for it.
 
@@ -145,6 +146,8 @@ def run_workload(
         Forward every stderr line of the process, not only its progress lines.
     heartbeat_seconds : float
         How often to report that a long workload is still running, with its memory.
+    env : dict, optional
+        Extra environment variables of the process.
 
     Returns
     -------
@@ -179,7 +182,7 @@ def run_workload(
         encoding="utf-8",
         errors="replace",
         cwd=workdir,
-        env=_child_env(),
+        env=_child_env(env),
         start_new_session=True,
     )
     sampler = TreeMemorySampler(process.pid).start()

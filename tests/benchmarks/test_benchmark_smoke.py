@@ -58,6 +58,9 @@ def test_quick_run_prints_and_writes_figures(tmp_path):
     results = json.loads(raw.read_text())["results"]
     ours = results["ours_flo"]
     assert ours["ok"], ours
+    assert results["ours_flo_first"]["ok"], results["ours_flo_first"]
+    # The first run compiled into the empty cache directory the harness gave it.
+    assert any((tmp_path / "work" / "fresh_caches").rglob("*.nbi"))
     # configs/flo.toml conditions on FLO's extract rule ([data.selection]): simulated customers
     # outside the window are rejected (outside_selection_rule), so only part of them is kept.
     assert 0 < ours["metrics"]["customers"] <= QUICK.flo_simulated_customers
@@ -133,45 +136,88 @@ def test_ratios_and_targets():
             (1_000_000, 260.0, 2500.0),
         )
     ]
-    results = {r.key: r for r in (ours, base, *scoring)}
+    first = _result("ours_flo_first", "ours_flo", {**ours.metrics, "total_seconds": 120.0}, 1000.0)
+    lifetimes = _result("lifetimes", "lifetimes", {"total_seconds": 10.0}, peak_mb=300.0)
+    for point in scoring:
+        point.metrics["draws"] = 1000
+    results = {r.key: r for r in (ours, first, lifetimes, base, *scoring)}
 
     rows = {row.measure: row for row in flo_comparison(results)}
     assert rows["end to end (process start to results)"].ratio == "16.0x faster"
     assert rows["peak memory (all processes)"].ratio == "7.0x leaner"
 
     status = {check.target: check.status for check in evaluate_targets(results)}
-    assert status["FLO 20k end to end <= 60 s"] == MET
+    # 50 s warm against 10 s for lifetimes is 5x (target 4x); the first run 120 s is 2.4x warm.
+    assert status["FLO end to end (warm) <= 4x lifetimes"] == MISSED
+    assert status["FLO first run <= 2x warm"] == MISSED
     assert status["FLO 20k peak memory <= 1.5 GB"] == MET
     assert status["FLO fits pass the convergence gate"] == MET
-    assert status[">= 10x faster than the baseline, same run"] == MET
-    assert status[">= 4x leaner than the baseline, same run"] == MET
+    assert status[">= 10x faster than pymc-marketing defaults"] == MET
+    assert status[">= 4x leaner than pymc-marketing defaults"] == MET
     assert status["scoring time linear in customers"] == MET
+    assert status["scoring <= 60 us per customer per 1,000 draws"] == MISSED
+    lifetimes.metrics["total_seconds"] = 12.5
+    first.metrics["total_seconds"] = 100.0
+    status = {check.target: check.status for check in evaluate_targets(results)}
+    assert status["FLO end to end (warm) <= 4x lifetimes"] == MET
+    assert status["FLO first run <= 2x warm"] == MET
     # 2,170 MB more for 980,000 more customers: ~2,300 bytes each, not flat.
     assert status["scoring memory flat in customers"] == MISSED
-    assert status["CDNOW both fits <= 10 s (compiled)"] == "not run"
+    assert status["CDNOW both fits <= 3 s (warm)"] == "not run"
+    assert status["10M customers on one machine: measured"] == "not run"
 
     ours.metrics["sampler_overrides"] = {"draws": 100}
     status = {check.target: check.status for check in evaluate_targets(results)}
-    assert status["FLO 20k end to end <= 60 s"].startswith("n/a")
+    assert status["FLO end to end (warm) <= 4x lifetimes"].startswith("n/a")
 
 
 def test_plan_sizes_and_setup_steps(tmp_path):
     paths = default_paths(tmp_path)
-    full = build_plan(["ours_flo", "scale_1m", "scoring_scale"], FULL, paths)
+    full = build_plan(["ours_flo", "scale_1m", "scoring_scale", "scale_10m"], FULL, paths)
     keys = [step.key for step in full]
     assert keys == [
+        "ours_flo_first",
         "ours_flo",
-        "setup_scale",
+        "setup_scale_1m",
         "scale_1m",
         "setup_scoring",
         "scoring_20000",
         "scoring_200000",
         "scoring_1000000",
+        "setup_scale_10m",
+        "scale_10m",
     ]
     assert full[0].args["data_path"].endswith("flo_data_20k.csv")
-    assert full[2].args["keep_draws"] == FULL.scale_keep_draws
+    # The first run starts with empty compile caches; the warm run reads what it wrote.
+    assert full[0].env == full[1].env and "NUMBA_CACHE_DIR" in full[0].env
+    assert full[0].args["out_dir"] != full[1].args["out_dir"]
+    assert full[3].args["keep_draws"] == FULL.scale_keep_draws
+    assert full[-2].args["customers"] == 10_000_000
     quick = build_plan(["ours_flo", "baseline_flo"], QUICK, paths)
-    assert [step.key for step in quick] == ["setup_flo_small", "ours_flo", "baseline_flo"]
-    assert quick[1].args["data_path"] == quick[2].args["data_path"] == quick[0].args["path"]
+    assert [step.key for step in quick] == [
+        "setup_flo_small",
+        "ours_flo_first",
+        "ours_flo",
+        "baseline_flo",
+    ]
+    assert quick[1].args["data_path"] == quick[3].args["data_path"] == quick[0].args["path"]
     with pytest.raises(ValueError, match="unknown workloads"):
         build_plan(["nope"], FULL, paths)
+
+
+def test_profile_names_the_functions_that_took_the_time():
+    from benchmarks.pipeline_run import profiled
+    from benchmarks.report import profile_rows
+
+    def busy() -> float:
+        return sum(i * 0.5 for i in range(200_000))
+
+    with profiled(True) as rows:
+        busy()
+    assert rows and any("busy" in row["function"] for row in rows)
+    assert all(row["tottime"] >= 0 and row["calls"] >= 1 for row in rows)
+    result = _result("ours_flo", "ours_flo", {"profile": rows}, peak_mb=1.0)
+    assert len(profile_rows(result)) == len(rows)
+    with profiled(False) as nothing:
+        busy()
+    assert nothing == []
